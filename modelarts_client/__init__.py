@@ -1,0 +1,54 @@
+"""A plain-Python client for the ModelArts DevServer API and the neighbouring services a create form needs.
+
+It imports nothing from Django: the dashboard, the emulator's tests and a shell session use it alike.
+"""
+
+from modelarts_client import statuses
+from modelarts_client.bodies import ChargingInfo, CreateServerRequest, RootVolume, ServerNetwork
+from modelarts_client.client import ModelArtsClient
+from modelarts_client.config import AkSkCredentials, CloudConfig, IamCredentials
+from modelarts_client.errors import CloudError, ErrorKind
+from modelarts_client.results import (
+    Accelerator,
+    CloudServer,
+    DevServer,
+    Endpoint,
+    Flavor,
+    IamToken,
+    Image,
+    KeyPair,
+    Page,
+    SecurityGroup,
+    ServerImage,
+    Subnet,
+    Volume,
+    Vpc,
+)
+
+__all__ = [
+    "Accelerator",
+    "AkSkCredentials",
+    "ChargingInfo",
+    "CloudConfig",
+    "CloudError",
+    "CloudServer",
+    "CreateServerRequest",
+    "DevServer",
+    "Endpoint",
+    "ErrorKind",
+    "Flavor",
+    "IamCredentials",
+    "IamToken",
+    "Image",
+    "KeyPair",
+    "ModelArtsClient",
+    "Page",
+    "RootVolume",
+    "SecurityGroup",
+    "ServerImage",
+    "ServerNetwork",
+    "Subnet",
+    "Volume",
+    "Vpc",
+    "statuses",
+]

@@ -11,7 +11,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote
 
 ALGORITHM = "SDK-HMAC-SHA256"
@@ -36,11 +36,11 @@ def _encode(text: str) -> str:
 
 
 def format_sdk_date(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime(DATE_FORMAT)
+    return moment.astimezone(UTC).strftime(DATE_FORMAT)
 
 
 def parse_sdk_date(value: str) -> datetime:
-    return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, DATE_FORMAT).replace(tzinfo=UTC)
 
 
 def canonical_uri(path: str) -> str:
@@ -97,7 +97,8 @@ def signature(secret_key: str, text_to_sign: str) -> str:
 
 
 def authorization_header(access_key: str, signed_headers: list[str], signature_hex: str) -> str:
-    return f"{ALGORITHM} Access={access_key}, SignedHeaders={';'.join(signed_headers)}, Signature={signature_hex}"
+    names = ";".join(signed_headers)
+    return f"{ALGORITHM} Access={access_key}, SignedHeaders={names}, Signature={signature_hex}"
 
 
 def parse_authorization(value: str) -> ParsedAuthorization | None:
@@ -147,7 +148,12 @@ def verify_signature(
     lowered = {name.lower(): value for name, value in headers.items()}
     sdk_date = lowered.get(DATE_HEADER.lower(), "")
     canonical = canonical_request(
-        method=method, path=path, query=query, headers=headers, signed_headers=parsed.signed_headers, body=body
+        method=method,
+        path=path,
+        query=query,
+        headers=headers,
+        signed_headers=parsed.signed_headers,
+        body=body,
     )
     expected = signature(secret_key, string_to_sign(canonical, sdk_date))
     return hmac.compare_digest(expected, parsed.signature)
