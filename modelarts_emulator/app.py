@@ -1,0 +1,212 @@
+"""The emulated service's state and the operations on it, free of HTTP details."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import secrets
+import string
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from modelarts_emulator import lifecycle
+from modelarts_emulator.config import DEFAULT_SERVER_QUOTA, EmulatorConfig, Identity
+from modelarts_emulator.errors import ApiError, invalid_parameter, server_not_found
+from modelarts_emulator.runtime import CallCounters, FaultState, LifecycleState
+from modelarts_emulator.servers import ServerRecord
+from modelarts_emulator.store import Store, TokenRecord
+from modelarts_emulator.validation import CreateSpec
+
+TOKEN_LIFETIME_MS = 24 * 60 * 60 * 1000
+# The first addresses of a subnet are the gateway and the cloud's own services.
+FIRST_SERVER_HOST_INDEX = 10
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _order_id(created_at_ms: int) -> str:
+    stamp = datetime.fromtimestamp(created_at_ms / 1000, tz=UTC).strftime("%y%m%d%H%M%S")
+    suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(5))
+    return f"CS{stamp}{suffix}"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    record: TokenRecord
+
+
+class EmulatorApp:
+    def __init__(self, *, config: EmulatorConfig, store: Store) -> None:
+        self.config = config
+        self.store = store
+        self.lifecycle = LifecycleState(config.lifecycle)
+        self.faults = FaultState(config.faults)
+        self.counters = CallCounters()
+
+    # --- reads that advance time ---------------------------------------------------------------
+
+    def visible_servers(self, project_id: str) -> list[ServerRecord]:
+        """The project's servers as of now, saving whatever the clock changed."""
+        settings = self.lifecycle.current()
+        moment = now_ms()
+        visible = []
+        with self.store.transaction():
+            for record in self.store.servers_in_project(project_id):
+                if lifecycle.advance(record, settings, moment):
+                    self.store.save_server(record)
+                if lifecycle.is_gone(record, settings, moment):
+                    self.store.delete_server(record.id)
+                else:
+                    visible.append(record)
+        return visible
+
+    def visible_server(self, project_id: str, server_id: str) -> ServerRecord:
+        settings = self.lifecycle.current()
+        moment = now_ms()
+        with self.store.transaction():
+            record = self.store.server(server_id)
+            if record is None or record.project_id != project_id:
+                raise server_not_found(server_id)
+            if lifecycle.advance(record, settings, moment):
+                self.store.save_server(record)
+            gone = lifecycle.is_gone(record, settings, moment)
+            if gone:
+                self.store.delete_server(record.id)
+        if gone:
+            raise server_not_found(server_id)
+        return record
+
+    # --- writes ---------------------------------------------------------------------------------
+
+    def _creation_outcome(self) -> str | None:
+        faults = self.faults.current()
+        if faults.stuck_creating:
+            return None
+        if random.random() < faults.create_failed_rate:
+            return lifecycle.CREATE_FAILED
+        return lifecycle.RUNNING
+
+    def _free_addresses(self, spec: CreateSpec, existing: list[ServerRecord]) -> list[str]:
+        taken = {record.private_ip for record in existing if record.subnet_id == spec.subnet.id}
+        hosts = list(ipaddress.ip_network(spec.subnet.cidr).hosts())[FIRST_SERVER_HOST_INDEX - 1 :]
+        free = [str(host) for host in hosts if str(host) not in taken][: spec.count]
+        if len(free) < spec.count:
+            raise invalid_parameter("network.subnet_id", f"{spec.subnet.id} has no free IP addresses left")
+        return free
+
+    def _new_record(
+        self, spec: CreateSpec, *, name: str, owner: Identity, project_id: str, ip: str
+    ) -> ServerRecord:
+        created_at = now_ms()
+        server_id = str(uuid.uuid4())
+        outcome = self._creation_outcome()
+        return ServerRecord(
+            id=server_id,
+            project_id=project_id,
+            owner_user_id=owner.user_id,
+            owner_user_name=owner.user_name,
+            name=name,
+            flavor=spec.flavor.name,
+            image=spec.image.summary_json(),
+            status=lifecycle.CREATING,
+            status_since_ms=created_at,
+            creation_outcome=outcome,
+            fail_reason=lifecycle.failure_reason_for(server_id)
+            if outcome == lifecycle.CREATE_FAILED
+            else None,
+            create_at=created_at,
+            update_at=created_at,
+            charging_mode=spec.charging_mode,
+            key_pair_name=spec.key_pair_name,
+            order_id=_order_id(created_at),
+            vpc_id=spec.vpc.id,
+            subnet_id=spec.subnet.id,
+            security_group_id=spec.security_group.id,
+            availability_zone=spec.availability_zone,
+            server_type=spec.flavor.server_type,
+            arch=spec.flavor.arch,
+            private_ip=ip,
+            cloud_server_id=str(uuid.uuid4()),
+            root_volume_size=spec.root_volume_size,
+            root_volume_type=spec.root_volume_type,
+            evs_id=str(uuid.uuid4()),
+            ipv6_enable=spec.ipv6_enable,
+            roce_id=spec.roce_id,
+            enterprise_project_id=spec.enterprise_project_id,
+        )
+
+    def _server_quota(self, project_id: str) -> int:
+        project = self.config.project(project_id)
+        return project.server_quota if project else DEFAULT_SERVER_QUOTA
+
+    def create_servers(self, *, spec: CreateSpec, owner: Identity, project_id: str) -> list[ServerRecord]:
+        names = (
+            [spec.name] if spec.count == 1 else [f"{spec.name}-{index}" for index in range(1, spec.count + 1)]
+        )
+        with self.store.transaction():
+            existing = self.visible_servers(project_id)
+            live = [record for record in existing if record.status != lifecycle.DELETED]
+            used_names = {record.name for record in live}
+            for name in names:
+                if name in used_names:
+                    raise ApiError(
+                        400, "ModelArts.6301", f"The instance name {name} already exists in the project"
+                    )
+            quota = self._server_quota(project_id)
+            if len(live) + len(names) > quota:
+                raise ApiError(
+                    400,
+                    "ModelArts.0116",
+                    f"Quota exceeded: the project may hold {quota} instances, {len(live)} exist",
+                )
+            addresses = self._free_addresses(spec, existing)
+            records = [
+                self._new_record(spec, name=name, owner=owner, project_id=project_id, ip=address)
+                for name, address in zip(names, addresses, strict=True)
+            ]
+            for record in records:
+                self.store.save_server(record)
+        return records
+
+    def operate(self, *, project_id: str, server_id: str, operation: lifecycle.Operation) -> ServerRecord:
+        with self.store.transaction():
+            record = self.visible_server(project_id, server_id)
+            lifecycle.apply_operation(record, operation, now_ms())
+            self.store.save_server(record)
+        return record
+
+    def force_status(self, server_id: str, status: str) -> ServerRecord | None:
+        with self.store.transaction():
+            record = self.store.server(server_id)
+            if record is None:
+                return None
+            if status == lifecycle.CREATING and record.creation_outcome is None:
+                record.creation_outcome = lifecycle.RUNNING
+            lifecycle.set_status(record, status, now_ms())
+            self.store.save_server(record)
+        return record
+
+    def issue_token(self, *, identity: Identity, project_id: str) -> IssuedToken:
+        issued_at = now_ms()
+        token = "MIIE" + secrets.token_urlsafe(180)
+        record = TokenRecord(
+            user_id=identity.user_id,
+            user_name=identity.user_name,
+            domain=identity.domain,
+            project_id=project_id,
+            issued_at_ms=issued_at,
+            expires_at_ms=issued_at + TOKEN_LIFETIME_MS,
+        )
+        self.store.save_token(token, record)
+        return IssuedToken(token=token, record=record)
+
+    def reset(self) -> None:
+        self.store.delete_all_servers()
+        self.counters.reset()
+        self.faults.reset()
+        self.lifecycle.reset()

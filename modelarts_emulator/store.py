@@ -1,0 +1,139 @@
+"""The emulator's own state in one sqlite3 file, so servers and tokens survive a restart.
+
+One connection is shared by every request thread; a re-entrant lock serialises all access, which
+is plenty for an emulator and keeps read-advance-write sequences atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from modelarts_emulator.servers import ServerRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS servers (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    document TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS servers_by_project ON servers (project_id);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    issued_at_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    user_id: str
+    user_name: str
+    domain: str
+    project_id: str
+    issued_at_ms: int
+    expires_at_ms: int
+
+
+def _token_digest(token: str) -> str:
+    # Only a digest is stored, so the store file does not hold usable tokens.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock; nested uses join the outermost transaction."""
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._connection.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._connection.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outermost:
+                self._connection.execute("COMMIT")
+
+    def servers_in_project(self, project_id: str) -> list[ServerRecord]:
+        with self.transaction():
+            rows = self._connection.execute(
+                "SELECT document FROM servers WHERE project_id = ?", (project_id,)
+            ).fetchall()
+        return [ServerRecord.from_document(json.loads(document)) for (document,) in rows]
+
+    def server(self, server_id: str) -> ServerRecord | None:
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT document FROM servers WHERE id = ?", (server_id,)
+            ).fetchone()
+        return None if row is None else ServerRecord.from_document(json.loads(row[0]))
+
+    def save_server(self, record: ServerRecord) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT OR REPLACE INTO servers (id, project_id, name, status, document) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (record.id, record.project_id, record.name, record.status, json.dumps(record.to_document())),
+            )
+
+    def delete_server(self, server_id: str) -> None:
+        with self.transaction():
+            self._connection.execute("DELETE FROM servers WHERE id = ?", (server_id,))
+
+    def delete_all_servers(self) -> None:
+        with self.transaction():
+            self._connection.execute("DELETE FROM servers")
+
+    def save_token(self, token: str, record: TokenRecord) -> None:
+        with self.transaction():
+            self._connection.execute(
+                "INSERT OR REPLACE INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _token_digest(token),
+                    record.user_id,
+                    record.user_name,
+                    record.domain,
+                    record.project_id,
+                    record.issued_at_ms,
+                    record.expires_at_ms,
+                ),
+            )
+
+    def token(self, token: str) -> TokenRecord | None:
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT user_id, user_name, domain, project_id, issued_at_ms, expires_at_ms "
+                "FROM tokens WHERE token_sha256 = ?",
+                (_token_digest(token),),
+            ).fetchone()
+        return None if row is None else TokenRecord(*row)
