@@ -1,0 +1,96 @@
+from django import forms
+from django.contrib import admin
+
+from devservers.crypto import encrypt_secret
+from devservers.models import CloudAccount, DevServer, DevServerEvent
+
+
+class CloudAccountForm(forms.ModelForm):
+    """Secrets are write-only: typed here, stored encrypted, never shown back."""
+
+    secret_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Secret access key (SK). Leave empty to keep the stored one.",
+    )
+    iam_password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="IAM user's password. Leave empty to keep the stored one.",
+    )
+
+    class Meta:
+        model = CloudAccount
+        fields = "__all__"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        method = cleaned.get("auth_method")
+        instance = self.instance
+        if method == CloudAccount.AuthMethod.AKSK:
+            if not cleaned.get("access_key"):
+                self.add_error("access_key", "AK/SK signing needs an access key.")
+            if not cleaned.get("secret_key") and not instance.secret_key_encrypted:
+                self.add_error("secret_key", "AK/SK signing needs a secret key.")
+        elif method == CloudAccount.AuthMethod.IAM:
+            for field in ("iam_domain", "iam_user"):
+                if not cleaned.get(field):
+                    self.add_error(field, "Token authentication needs the IAM domain and user.")
+            if not cleaned.get("iam_password") and not instance.iam_password_encrypted:
+                self.add_error("iam_password", "Token authentication needs the IAM user's password.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> CloudAccount:
+        account = super().save(commit=False)
+        if self.cleaned_data.get("secret_key"):
+            account.secret_key_encrypted = encrypt_secret(self.cleaned_data["secret_key"])
+        if self.cleaned_data.get("iam_password"):
+            account.iam_password_encrypted = encrypt_secret(self.cleaned_data["iam_password"])
+        if commit:
+            account.save()
+        return account
+
+
+@admin.register(CloudAccount)
+class CloudAccountAdmin(admin.ModelAdmin):
+    form = CloudAccountForm
+    list_display = ("name", "region", "project_id", "auth_method", "is_active")
+    fieldsets = (
+        (None, {"fields": ("name", "region", "project_id", "is_active", "userdata_field")}),
+        ("Endpoints", {"fields": ("modelarts_endpoint", "vpc_endpoint", "ecs_endpoint", "iam_endpoint")}),
+        (
+            "Authentication",
+            {"fields": ("auth_method", "access_key", "secret_key", "iam_domain", "iam_user", "iam_password")},
+        ),
+    )
+
+
+class DevServerEventInline(admin.TabularInline):
+    model = DevServerEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "created_at",
+        "kind",
+        "status_from",
+        "status_to",
+        "operation",
+        "outcome",
+        "error_code",
+        "message",
+        "request_id",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DevServer)
+class DevServerAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "account", "status", "flavor", "created_at")
+    list_filter = ("status", "account", "charging_mode")
+    search_fields = ("name", "cloud_id")
+    exclude = ("admin_pass_encrypted",)
+    readonly_fields = ("last_response",)
+    inlines = [DevServerEventInline]

@@ -1,0 +1,390 @@
+"""The self-service request form: every rule the cloud applies, checked here first."""
+
+import base64
+import re
+from dataclasses import dataclass
+
+from django import forms
+
+from devservers import catalog, rules, selectors
+from devservers.models import CloudAccount
+from modelarts_client import CloudError, Flavor
+
+CLOUD_FIELD_PATTERN = re.compile(r"Invalid parameter: (?P<field>[A-Za-z_]+(?:\.[A-Za-z_]+)*)")
+
+SERVER_TYPE_CHOICES = [("ECS", "ECS (virtual machine)"), ("BMS", "BMS (bare metal)")]
+ARCH_CHOICES = [("X86", "x86"), ("ARM", "ARM")]
+LOGIN_CHOICES = [("password", "Password"), ("key_pair", "Key pair")]
+CHARGING_CHOICES = [("POST_PAID", "Pay-per-use"), ("PRE_PAID", "Prepaid (yearly/monthly)")]
+PERIOD_TYPE_CHOICES = [
+    ("MONTH", "Months"),
+    ("YEAR", "Years"),
+    ("WEEK", "Weeks"),
+    ("DAY", "Days"),
+    ("HOUR", "Hours"),
+]
+ROOT_VOLUME_CHOICES = [("", "Cloud default"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
+
+# Where a cloud refusal's field path lands on this form.
+CLOUD_FIELD_TO_FORM_FIELD = {
+    "name": "name",
+    "flavor": "flavor",
+    "resource_flavor": "flavor",
+    "image_id": "image_id",
+    "network.vpc_id": "vpc_id",
+    "network.subnet_id": "subnet_id",
+    "network.security_group_id": "security_group_id",
+    "network.ipv6_enable": "ipv6_enable",
+    "network.roce_id": "roce_id",
+    "network": "vpc_id",
+    "admin_pass": "admin_pass",
+    "key_pair_name": "key_pair_name",
+    "arch": "arch",
+    "availability_zone": "availability_zone",
+    "charging_info.charging_mode": "charging_mode",
+    "charging_info.period_type": "period_type",
+    "charging_info.period_num": "period_num",
+    "charging_info": "charging_mode",
+    "count": "count",
+    "enterprise_project_id": "enterprise_project_id",
+    "root_volume.size": "root_volume_size",
+    "root_volume.type": "root_volume_type",
+    "root_volume": "root_volume_size",
+    "server_type": "server_type",
+    "userdata": "userdata_script",
+    "user_data": "userdata_script",
+}
+
+
+@dataclass(frozen=True)
+class DevServerSpec:
+    """What a user asked for, minus the password, which travels separately."""
+
+    name: str
+    count: int
+    server_type: str
+    arch: str
+    flavor: str
+    image_id: str
+    image_name: str
+    availability_zone: str
+    vpc_id: str
+    subnet_id: str
+    security_group_id: str
+    ipv6_enable: bool
+    roce_id: str
+    login_method: str
+    key_pair_name: str
+    root_volume_type: str
+    root_volume_size: int | None
+    charging_mode: str
+    period_type: str
+    period_num: int | None
+    is_auto_renew: bool
+    is_auto_pay: bool
+    enterprise_project_id: str
+    userdata: str
+
+
+def _choice_value(form: forms.Form, name: str) -> str:
+    """The value a dependent field should be filled for: what was posted, else the initial value."""
+    if form.is_bound:
+        return str(form.data.get(form.add_prefix(name), "") or "")
+    return str(form.initial.get(name) or form.fields[name].initial or "")
+
+
+class DevServerRequestForm(forms.Form):
+    name = forms.CharField(
+        max_length=64,
+        help_text="Letters, digits, '-', '_' and '.'; with a count above 1, '-1', '-2'… are added.",
+    )
+    count = forms.IntegerField(min_value=rules.COUNT_MIN, max_value=rules.COUNT_MAX, initial=1)
+    availability_zone = forms.ChoiceField(required=False, label="Availability zone")
+
+    server_type = forms.ChoiceField(choices=SERVER_TYPE_CHOICES, initial="ECS", widget=forms.RadioSelect)
+    arch = forms.ChoiceField(
+        choices=ARCH_CHOICES, initial="X86", widget=forms.RadioSelect, label="Architecture"
+    )
+    flavor = forms.ChoiceField(error_messages={"required": "Choose a flavor."})
+    image_id = forms.ChoiceField(label="Image", error_messages={"required": "Choose an image."})
+
+    vpc_id = forms.ChoiceField(label="VPC")
+    subnet_id = forms.ChoiceField(
+        label="Subnet", error_messages={"invalid_choice": "Choose a subnet of the selected VPC."}
+    )
+    security_group_id = forms.ChoiceField(
+        label="Security group",
+        error_messages={"invalid_choice": "Choose a security group of the selected VPC."},
+    )
+    ipv6_enable = forms.BooleanField(required=False, label="Enable IPv6")
+    roce_id = forms.CharField(
+        required=False, max_length=36, label="RoCE network ID", help_text="Bare metal only."
+    )
+
+    login_method = forms.ChoiceField(choices=LOGIN_CHOICES, initial="password", widget=forms.RadioSelect)
+    admin_pass = forms.CharField(
+        required=False,
+        strip=False,
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    admin_pass_confirm = forms.CharField(
+        required=False,
+        strip=False,
+        label="Password again",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    key_pair_name = forms.ChoiceField(required=False, label="Key pair")
+
+    root_volume_type = forms.ChoiceField(
+        required=False, choices=ROOT_VOLUME_CHOICES, label="System disk type"
+    )
+    root_volume_size = forms.IntegerField(
+        required=False,
+        min_value=rules.ROOT_VOLUME_MIN_GB,
+        max_value=rules.ROOT_VOLUME_MAX_GB,
+        label="System disk size (GB)",
+        help_text=f"{rules.ROOT_VOLUME_MIN_GB} to {rules.ROOT_VOLUME_MAX_GB} GB; empty for the cloud default.",
+    )
+
+    charging_mode = forms.ChoiceField(
+        choices=CHARGING_CHOICES, initial="POST_PAID", widget=forms.RadioSelect, label="Billing"
+    )
+    period_type = forms.ChoiceField(required=False, choices=[("", "—"), *PERIOD_TYPE_CHOICES], label="Period")
+    period_num = forms.IntegerField(
+        required=False,
+        min_value=rules.PERIOD_NUM_MIN,
+        max_value=rules.PERIOD_NUM_MAX,
+        label="Number of periods",
+    )
+    is_auto_renew = forms.BooleanField(required=False, label="Renew automatically")
+    is_auto_pay = forms.BooleanField(required=False, label="Pay automatically")
+
+    userdata_script = forms.CharField(
+        required=False,
+        strip=False,
+        label="User data script",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="Plain text (for example a cloud-init script); the dashboard encodes it in base64. At most 32 KiB.",
+    )
+    enterprise_project_id = forms.CharField(required=False, max_length=36, label="Enterprise project ID")
+
+    def __init__(self, *args, account: CloudAccount, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        self.cloud_errors: dict[str, list[str]] = {}
+        self._fill_choices()
+
+    # Choices -----------------------------------------------------------------------------------
+
+    def _fill_choices(self) -> None:
+        account = self.account
+        all_flavors = catalog.flavors(account)
+        self.fields["flavor"].choices = [(flavor.name, flavor.name) for flavor in all_flavors]
+        self.flavor_rows = all_flavors
+
+        chosen_flavor = catalog.find_flavor(account, _choice_value(self, "flavor"))
+        shown_images = catalog.images_for_flavor(account, chosen_flavor) if chosen_flavor else []
+        self.fields["image_id"].choices = [("", "Choose an image")] + [
+            (image.id, image.name) for image in shown_images
+        ]
+
+        self.fields["vpc_id"].choices = [
+            (vpc.id, f"{vpc.name} ({vpc.cidr})") for vpc in catalog.vpcs(account)
+        ]
+        vpc_id = _choice_value(self, "vpc_id") or next(iter(dict(self.fields["vpc_id"].choices)), "")
+        self.subnets = catalog.subnets(account, vpc_id) if vpc_id else []
+        self.fields["subnet_id"].choices = [
+            (subnet.id, f"{subnet.name} ({subnet.cidr}, {subnet.availability_zone or 'any zone'})")
+            for subnet in self.subnets
+        ]
+        self.fields["security_group_id"].choices = [
+            (group.id, group.name) for group in (catalog.security_groups(account, vpc_id) if vpc_id else [])
+        ]
+        self.fields["key_pair_name"].choices = [("", "Choose a key pair")] + [
+            (key_pair.name, key_pair.name) for key_pair in catalog.key_pairs(account)
+        ]
+        self.fields["availability_zone"].choices = [("", "Any zone (the cloud chooses)")] + [
+            (zone, zone) for zone in catalog.availability_zones(account)
+        ]
+
+    # Field rules --------------------------------------------------------------------------------
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not rules.NAME_PATTERN.match(name):
+            raise forms.ValidationError("Use 1 to 64 letters, digits, '-', '_' or '.'.")
+        return name
+
+    def clean_roce_id(self) -> str:
+        roce_id = self.cleaned_data["roce_id"].strip()
+        if roce_id and not rules.UUID_PATTERN.match(roce_id):
+            raise forms.ValidationError("A RoCE network ID is a UUID (36 characters).")
+        return roce_id
+
+    def clean_enterprise_project_id(self) -> str:
+        value = self.cleaned_data["enterprise_project_id"].strip()
+        if value and not rules.ENTERPRISE_PROJECT_PATTERN.match(value):
+            raise forms.ValidationError("Use 1 to 36 letters, digits, '-', '_' or '.'.")
+        return value
+
+    def clean_userdata_script(self) -> str:
+        script = self.cleaned_data["userdata_script"]
+        size = len(script.encode("utf-8"))
+        if size > rules.USERDATA_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The script is {size:,} bytes; the cloud takes at most {rules.USERDATA_MAX_BYTES:,}."
+            )
+        return script
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        flavor = catalog.find_flavor(self.account, cleaned.get("flavor", ""))
+        if flavor is not None:
+            self._check_flavor(cleaned, flavor)
+            self._check_image(cleaned, flavor)
+            self._check_charging(cleaned, flavor)
+        self._check_names_fit(cleaned)
+        self._check_network(cleaned)
+        self._check_login(cleaned)
+        self._check_period(cleaned)
+        if not self.errors:
+            self._check_names_free(cleaned)
+        return cleaned
+
+    def _check_names_free(self, cleaned: dict) -> None:
+        names = [
+            rules.name_with_suffix(cleaned["name"], index, cleaned["count"])
+            for index in range(1, cleaned["count"] + 1)
+        ]
+        try:
+            taken = set(selectors.live_name_taken(self.account, names)) | (
+                set(names) & catalog.cloud_server_names(self.account)
+            )
+        except CloudError as error:
+            self.add_error(
+                None, f"The cloud did not answer while checking the name ({error.error_code}); try again."
+            )
+            return
+        if taken:
+            listed = ", ".join(sorted(taken))
+            self.add_error("name", f"Already used in this project: {listed}. Choose another name.")
+
+    def _check_flavor(self, cleaned: dict, flavor: Flavor) -> None:
+        if flavor.sold_out:
+            self.add_error("flavor", f"{flavor.name} is sold out; choose another flavor.")
+        elif cleaned.get("server_type") and flavor.server_type != cleaned["server_type"]:
+            self.add_error(
+                "flavor", f"{flavor.name} is a {flavor.server_type} flavor, not {cleaned['server_type']}."
+            )
+        elif cleaned.get("arch") and flavor.arch != cleaned["arch"]:
+            self.add_error("flavor", f"{flavor.name} is an {flavor.arch} flavor, not {cleaned['arch']}.")
+
+    def _check_image(self, cleaned: dict, flavor: Flavor) -> None:
+        image_id = cleaned.get("image_id")
+        if not image_id:
+            return
+        image = catalog.find_image(self.account, image_id)
+        if image is None or not catalog.image_fits_flavor(image, flavor):
+            self.add_error("image_id", f"This image does not fit {flavor.name}; choose one from the list.")
+        else:
+            self.image_name = image.name
+
+    def _check_charging(self, cleaned: dict, flavor: Flavor) -> None:
+        mode = cleaned.get("charging_mode")
+        if mode and flavor.charging_modes and mode not in flavor.charging_modes:
+            labels = dict(CHARGING_CHOICES)
+            self.add_error("charging_mode", f"{flavor.name} cannot be bought {labels[mode].lower()}.")
+
+    def _check_names_fit(self, cleaned: dict) -> None:
+        name, count = cleaned.get("name"), cleaned.get("count")
+        if name and count and count > 1 and len(rules.name_with_suffix(name, count, count)) > 64:
+            self.add_error(
+                "name", f"With {count} servers the names get a '-{count}' suffix; keep the name shorter."
+            )
+
+    def _check_network(self, cleaned: dict) -> None:
+        if cleaned.get("ipv6_enable") and cleaned.get("subnet_id"):
+            subnet = next((subnet for subnet in self.subnets if subnet.id == cleaned["subnet_id"]), None)
+            if subnet is not None and not subnet.ipv6_enable:
+                self.add_error(
+                    "ipv6_enable", f"Subnet {subnet.name} has no IPv6; choose one that has, or turn IPv6 off."
+                )
+        if cleaned.get("roce_id") and cleaned.get("server_type") != "BMS":
+            self.add_error("roce_id", "A RoCE network is for bare-metal (BMS) servers only.")
+
+    def _check_login(self, cleaned: dict) -> None:
+        method = cleaned.get("login_method")
+        password = cleaned.get("admin_pass") or ""
+        if method == "password":
+            cleaned["key_pair_name"] = ""
+            if not password:
+                self.add_error("admin_pass", "Type a password, or log in with a key pair instead.")
+                return
+            problems = rules.password_problems(password)
+            if problems:
+                self.add_error("admin_pass", "The password must meet: " + "; ".join(problems) + ".")
+            elif password != cleaned.get("admin_pass_confirm"):
+                self.add_error("admin_pass_confirm", "The two passwords differ.")
+        elif method == "key_pair":
+            cleaned["admin_pass"] = ""
+            if not cleaned.get("key_pair_name"):
+                self.add_error("key_pair_name", "Choose a key pair, or log in with a password instead.")
+
+    def _check_period(self, cleaned: dict) -> None:
+        if cleaned.get("charging_mode") != "PRE_PAID":
+            cleaned["period_type"], cleaned["period_num"] = "", None
+            cleaned["is_auto_renew"] = cleaned["is_auto_pay"] = False
+            return
+        if not cleaned.get("period_type"):
+            self.add_error("period_type", "Prepaid servers need a period.")
+        if cleaned.get("period_num") is None and "period_num" not in self.errors:
+            self.add_error("period_num", "Prepaid servers need a number of periods (1 to 11).")
+
+    # Results ------------------------------------------------------------------------------------
+
+    def add_cloud_error(self, cloud_field: str | None, message: str) -> str:
+        """Place a refusal from the cloud at the field it names; returns the form field used ('' for none)."""
+        field = CLOUD_FIELD_TO_FORM_FIELD.get(cloud_field or "", "")
+        self.cloud_errors.setdefault(field, []).append(message)
+        return field
+
+    def add_cloud_refusal(self, *, error_code: str, error_msg: str) -> str:
+        """Place a refusal the cloud sent after submission at the field it names."""
+        if error_code == "ModelArts.6301":
+            return self.add_cloud_error("name", error_msg)
+        match = CLOUD_FIELD_PATTERN.search(error_msg)
+        return self.add_cloud_error(match["field"] if match else None, f"{error_msg} ({error_code})")
+
+    def field_errors(self, name: str) -> list[str]:
+        return [*self.errors.get(name, []), *self.cloud_errors.get(name, [])]
+
+    def to_spec(self) -> DevServerSpec:
+        data = self.cleaned_data
+        script = data["userdata_script"]
+        return DevServerSpec(
+            name=data["name"],
+            count=data["count"],
+            server_type=data["server_type"],
+            arch=data["arch"],
+            flavor=data["flavor"],
+            image_id=data["image_id"],
+            image_name=getattr(self, "image_name", ""),
+            availability_zone=data["availability_zone"],
+            vpc_id=data["vpc_id"],
+            subnet_id=data["subnet_id"],
+            security_group_id=data["security_group_id"],
+            ipv6_enable=data["ipv6_enable"],
+            roce_id=data["roce_id"],
+            login_method=data["login_method"],
+            key_pair_name=data["key_pair_name"],
+            root_volume_type=data["root_volume_type"],
+            root_volume_size=data["root_volume_size"],
+            charging_mode=data["charging_mode"],
+            period_type=data["period_type"],
+            period_num=data["period_num"],
+            is_auto_renew=data["is_auto_renew"],
+            is_auto_pay=data["is_auto_pay"],
+            enterprise_project_id=data["enterprise_project_id"],
+            userdata=base64.b64encode(script.encode("utf-8")).decode("ascii") if script else "",
+        )

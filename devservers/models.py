@@ -1,0 +1,179 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from modelarts_client import statuses as cloud_statuses
+
+# Statuses the dashboard itself gives a request before the cloud has one for it.
+QUEUED = "QUEUED"
+SUBMITTING = "SUBMITTING"
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+REJECTED = "REJECTED"
+
+LOCAL_STATUSES = (QUEUED, SUBMITTING, OUTCOME_UNKNOWN, REJECTED)
+CHANGING_STATUSES = frozenset({QUEUED, SUBMITTING, OUTCOME_UNKNOWN, *cloud_statuses.TRANSITIONAL_STATUSES})
+# Nothing more can happen to a row in these, so pages stop polling it.
+FINAL_STATUSES = frozenset({REJECTED, cloud_statuses.DELETED})
+FAILED_STATUSES = frozenset({REJECTED, *cloud_statuses.FAILED_STATUSES})
+
+STATUS_LABELS = {
+    QUEUED: "Queued",
+    SUBMITTING: "Submitting",
+    OUTCOME_UNKNOWN: "Checking",
+    REJECTED: "Rejected",
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status) or status.replace("_", " ").capitalize()
+
+
+class CloudAccount(models.Model):
+    class AuthMethod(models.TextChoices):
+        AKSK = "AKSK", "AK/SK signing"
+        IAM = "IAM", "IAM user (token)"
+
+    class UserdataField(models.TextChoices):
+        USERDATA = "userdata", "userdata (documented spelling)"
+        USER_DATA = "user_data", "user_data (newer SDK spelling)"
+
+    name = models.CharField(max_length=100, unique=True)
+    region = models.CharField(max_length=64, default="cn-north-4")
+    project_id = models.CharField(max_length=64)
+    modelarts_endpoint = models.URLField(blank=True, help_text="Empty: the region's default.")
+    vpc_endpoint = models.URLField(blank=True, help_text="Empty: the region's default.")
+    ecs_endpoint = models.URLField(blank=True, help_text="Empty: the region's default.")
+    iam_endpoint = models.URLField(blank=True, help_text="Empty: the region's default.")
+    auth_method = models.CharField(max_length=8, choices=AuthMethod.choices, default=AuthMethod.AKSK)
+    access_key = models.CharField(max_length=128, blank=True)
+    secret_key_encrypted = models.TextField(blank=True, editable=False)
+    iam_domain = models.CharField(max_length=128, blank=True)
+    iam_user = models.CharField(max_length=128, blank=True)
+    iam_password_encrypted = models.TextField(blank=True, editable=False)
+    userdata_field = models.CharField(
+        max_length=16, choices=UserdataField.choices, default=UserdataField.USERDATA
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.region})"
+
+
+class DevServer(models.Model):
+    class LoginMethod(models.TextChoices):
+        PASSWORD = "password", "Password"
+        KEY_PAIR = "key_pair", "Key pair"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="devservers"
+    )
+    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="devservers")
+    # One form submission with count N gives N rows sharing a batch id.
+    batch_id = models.UUIDField(null=True, blank=True, db_index=True)
+
+    # What the user asked for.
+    name = models.CharField(max_length=64)
+    server_type = models.CharField(max_length=8, blank=True)
+    arch = models.CharField(max_length=8, blank=True)
+    flavor = models.CharField(max_length=128)
+    image_id = models.CharField(max_length=36)
+    image_name = models.CharField(max_length=128, blank=True)
+    availability_zone = models.CharField(max_length=256, blank=True)
+    vpc_id = models.CharField(max_length=36)
+    subnet_id = models.CharField(max_length=36)
+    security_group_id = models.CharField(max_length=36)
+    ipv6_enable = models.BooleanField(default=False)
+    roce_id = models.CharField(max_length=36, blank=True)
+    login_method = models.CharField(max_length=16, choices=LoginMethod.choices)
+    key_pair_name = models.CharField(max_length=64, blank=True)
+    admin_pass_encrypted = models.TextField(blank=True, editable=False)
+    root_volume_type = models.CharField(max_length=8, blank=True)
+    root_volume_size = models.PositiveIntegerField(null=True, blank=True)
+    charging_mode = models.CharField(max_length=16, default="POST_PAID")
+    period_type = models.CharField(max_length=16, blank=True)
+    period_num = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_auto_renew = models.BooleanField(default=False)
+    is_auto_pay = models.BooleanField(default=False)
+    enterprise_project_id = models.CharField(max_length=36, blank=True)
+    userdata = models.TextField(blank=True, help_text="Base64, as sent to the cloud.")
+
+    # What the cloud says.
+    status = models.CharField(max_length=32, default=QUEUED, db_index=True)
+    cloud_id = models.CharField(max_length=64, blank=True, db_index=True)
+    order_id = models.CharField(max_length=128, blank=True)
+    cloud_create_at = models.BigIntegerField(null=True, blank=True)
+    cloud_update_at = models.BigIntegerField(null=True, blank=True)
+    private_ip = models.CharField(max_length=64, blank=True)
+    fail_reason = models.TextField(blank=True)
+    last_response = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_msg = models.TextField(blank=True)
+    error_request_id = models.CharField(max_length=128, blank=True)
+
+    # How the dashboard drives it.
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    running_at = models.DateTimeField(null=True, blank=True)
+    flagged_slow_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"],
+                condition=~models.Q(status__in=[REJECTED, cloud_statuses.DELETED]),
+                name="devserver_live_name_unique_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def is_changing(self) -> bool:
+        return self.status in CHANGING_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+class DevServerEvent(models.Model):
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        STATUS = "status", "Status change"
+        CALL = "call", "Cloud call"
+        NOTE = "note", "Note"
+
+    devserver = models.ForeignKey(DevServer, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status_from = models.CharField(max_length=32, blank=True)
+    status_to = models.CharField(max_length=32, blank=True)
+    operation = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.devserver_id} {self.kind} {self.status_to or self.operation}"

@@ -1,0 +1,88 @@
+"""The cloud's rules for a create request, checked before anything is sent.
+
+These mirror the rules in the API reference; the emulator enforces the same rules
+on its own, so a test that sends what the form let through would catch a gap.
+"""
+
+import re
+from dataclasses import dataclass
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+ENTERPRISE_PROJECT_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,36}$")
+UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+PASSWORD_SPECIALS = "!@%-_=+[{}]:,./?"
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 26
+FORBIDDEN_PASSWORD_WORDS = ("root", "administrator")
+
+ROOT_VOLUME_TYPES = ("ESSD", "GPSSD", "SAS", "SATA", "SSD")
+ROOT_VOLUME_MIN_GB = 100
+ROOT_VOLUME_MAX_GB = 1024
+PERIOD_TYPES = ("MONTH", "YEAR", "WEEK", "DAY", "HOUR", "ABSOLUTE")
+PERIOD_NUM_MIN = 1
+PERIOD_NUM_MAX = 11
+COUNT_MIN = 1
+COUNT_MAX = 10
+USERDATA_MAX_BYTES = 32 * 1024
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    key: str
+    label: str
+    passed: bool
+
+
+def _character_classes(password: str) -> int:
+    return sum(
+        [
+            any(char.isupper() for char in password),
+            any(char.islower() for char in password),
+            any(char.isdigit() for char in password),
+            any(char in PASSWORD_SPECIALS for char in password),
+        ]
+    )
+
+
+def _only_allowed_characters(password: str) -> bool:
+    return all(char.isascii() and (char.isalnum() or char in PASSWORD_SPECIALS) for char in password)
+
+
+def _contains_forbidden_word(password: str) -> bool:
+    lowered = password.lower()
+    return any(word in lowered or word[::-1] in lowered for word in FORBIDDEN_PASSWORD_WORDS)
+
+
+def password_checks(password: str) -> list[PasswordCheck]:
+    """Every rule of the cloud's password policy, in the order the form shows them."""
+    return [
+        PasswordCheck(
+            "length",
+            f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
+            PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH,
+        ),
+        PasswordCheck(
+            "classes",
+            f"At least three of: uppercase, lowercase, digit, special ({PASSWORD_SPECIALS})",
+            _character_classes(password) >= 3,
+        ),
+        PasswordCheck(
+            "charset",
+            f"Only letters, digits and {PASSWORD_SPECIALS}",
+            bool(password) and _only_allowed_characters(password),
+        ),
+        PasswordCheck(
+            "words",
+            "Does not contain root, administrator, or either reversed",
+            bool(password) and not _contains_forbidden_word(password),
+        ),
+    ]
+
+
+def password_problems(password: str) -> list[str]:
+    return [check.label for check in password_checks(password) if not check.passed]
+
+
+def name_with_suffix(name: str, index: int, count: int) -> str:
+    return name if count == 1 else f"{name}-{index}"

@@ -1,0 +1,505 @@
+"""Every write the dashboard makes: requesting servers, the create flow, following status.
+
+Services never enqueue work themselves, except through `transaction.on_commit` when a
+request is saved; the tasks read what a service returns and schedule the next step.
+"""
+
+import logging
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import Enum
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from devservers import live, rules
+from devservers.cloud import client_for
+from devservers.crypto import decrypt_secret, encrypt_secret
+from devservers.forms import DevServerSpec
+from devservers.models import (
+    CHANGING_STATUSES,
+    OUTCOME_UNKNOWN,
+    QUEUED,
+    REJECTED,
+    SUBMITTING,
+    CloudAccount,
+    DevServer,
+    DevServerEvent,
+)
+from modelarts_client import (
+    ChargingInfo,
+    CloudError,
+    CreateServerRequest,
+    ErrorKind,
+    RootVolume,
+    ServerNetwork,
+)
+from modelarts_client import DevServer as CloudServer
+from modelarts_client import statuses as cloud_statuses
+
+logger = logging.getLogger(__name__)
+
+SUBMIT_LEASE = timedelta(minutes=2)
+MAX_TRANSIENT_SUBMITS = 5
+MAX_CREATE_POSTS = 2
+UNKNOWN_OUTCOME_CHECKS = 3
+FOLLOW_FIRST_DELAY = 2.0
+FOLLOW_MAX_DELAY = 15.0
+NAME_TAKEN_CODE = "ModelArts.6301"
+NOT_FOUND_CODE = "ModelArts.6309"
+
+
+class Step(Enum):
+    NOTHING = "nothing"
+    FOLLOW = "follow"
+    RETRY_SUBMIT = "retry_submit"
+    CHECK_OUTCOME = "check_outcome"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    step: Step
+    countdown: float = 0.0
+
+    @classmethod
+    def nothing(cls) -> "NextStep":
+        return cls(Step.NOTHING)
+
+
+def backoff_seconds(attempt: int, *, first: float, most: float) -> float:
+    """Exponential back-off with full jitter on the upper half, so retries spread out."""
+    ceiling = min(most, first * (1.5**attempt))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+# Events and live updates ----------------------------------------------------------------------------
+
+
+def record_event(devserver: DevServer, *, kind: str, **fields: object) -> DevServerEvent:
+    return DevServerEvent.objects.create(devserver=devserver, kind=kind, **fields)
+
+
+def record_call(
+    devserver: DevServer, *, operation: str, error: CloudError | None = None, request_id: str = ""
+) -> None:
+    if error is None:
+        record_event(
+            devserver, kind=DevServerEvent.Kind.CALL, operation=operation, outcome="ok", request_id=request_id
+        )
+        return
+    record_event(
+        devserver,
+        kind=DevServerEvent.Kind.CALL,
+        operation=operation,
+        outcome=error.kind.value,
+        http_status=error.status,
+        error_code=error.error_code,
+        message=error.error_msg,
+        request_id=error.request_id or "",
+    )
+
+
+def _live_scopes(devserver: DevServer) -> list[str]:
+    scopes = [live.devserver_scope(devserver.pk)]
+    if devserver.owner_id is not None:
+        scopes.append(live.owner_scope(devserver.owner_id))
+    return scopes
+
+
+def _set_status(devserver: DevServer, status: str, *, message: str = "", **fields: object) -> None:
+    """Write a new status with an event; the caller holds the row (lease or lock)."""
+    previous = devserver.status
+    devserver.status = status
+    for name, value in fields.items():
+        setattr(devserver, name, value)
+    devserver.save(update_fields=["status", "updated_at", *fields])
+    if previous != status:
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.STATUS,
+            status_from=previous,
+            status_to=status,
+            message=message,
+        )
+    live.bump_after_commit(_live_scopes(devserver))
+
+
+# Requesting ------------------------------------------------------------------------------------------
+
+
+def devserver_request(
+    *, owner: AbstractBaseUser, account: CloudAccount, spec: DevServerSpec, admin_password: str
+) -> list[DevServer]:
+    """Save the intent (one row per server) and queue each submission once the rows are committed."""
+    from devservers import tasks
+
+    batch_id = uuid.uuid4() if spec.count > 1 else None
+    with transaction.atomic():
+        rows = [
+            DevServer.objects.create(
+                owner=owner,
+                account=account,
+                batch_id=batch_id,
+                name=rules.name_with_suffix(spec.name, index, spec.count),
+                admin_pass_encrypted=encrypt_secret(admin_password)
+                if spec.login_method == "password"
+                else "",
+                status=QUEUED,
+                **_spec_fields(spec),
+            )
+            for index in range(1, spec.count + 1)
+        ]
+        for row in rows:
+            record_event(
+                row,
+                kind=DevServerEvent.Kind.REQUESTED,
+                status_to=QUEUED,
+                message=f"Requested by {owner.get_username()}: {row.flavor}, {row.image_name or row.image_id}.",
+            )
+            transaction.on_commit(lambda row_id=row.pk: tasks.submit_devserver.delay(row_id))
+        live.bump_after_commit([live.owner_scope(owner.pk)])
+    return rows
+
+
+def _spec_fields(spec: DevServerSpec) -> dict[str, object]:
+    fields = {name: getattr(spec, name) for name in DevServerSpec.__dataclass_fields__}
+    del fields["name"], fields["count"]
+    return fields
+
+
+def create_request_for(devserver: DevServer) -> CreateServerRequest:
+    charging_info = None
+    if devserver.charging_mode == "PRE_PAID":
+        charging_info = ChargingInfo(
+            charging_mode="PRE_PAID",
+            period_type=devserver.period_type,
+            period_num=devserver.period_num,
+            is_auto_pay=devserver.is_auto_pay,
+            is_auto_renew=devserver.is_auto_renew,
+        )
+    root_volume = None
+    if devserver.root_volume_type or devserver.root_volume_size:
+        root_volume = RootVolume(size=devserver.root_volume_size, type=devserver.root_volume_type or None)
+    return CreateServerRequest(
+        name=devserver.name,
+        flavor=devserver.flavor,
+        image_id=devserver.image_id,
+        network=ServerNetwork(
+            vpc_id=devserver.vpc_id,
+            subnet_id=devserver.subnet_id,
+            security_group_id=devserver.security_group_id,
+            ipv6_enable=devserver.ipv6_enable or None,
+            roce_id=devserver.roce_id or None,
+        ),
+        admin_pass=decrypt_secret(devserver.admin_pass_encrypted) or None,
+        key_pair_name=devserver.key_pair_name or None,
+        arch=devserver.arch or None,
+        availability_zone=devserver.availability_zone or None,
+        charging_info=charging_info,
+        enterprise_project_id=devserver.enterprise_project_id or None,
+        root_volume=root_volume,
+        server_type=devserver.server_type or None,
+        userdata=devserver.userdata or None,
+    )
+
+
+# The create flow ---------------------------------------------------------------------------------------
+
+
+def _take_submit_lease(devserver_id: int) -> DevServer | None:
+    """One winner: only the task whose conditional update matched a row goes on."""
+    now = timezone.now()
+    taken = (
+        DevServer.objects.filter(pk=devserver_id)
+        .filter(Q(status=QUEUED) | Q(status=SUBMITTING, lease_expires_at__lt=now))
+        .update(status=SUBMITTING, lease_expires_at=now + SUBMIT_LEASE, updated_at=now)
+    )
+    if not taken:
+        return None
+    devserver = DevServer.objects.select_related("account").get(pk=devserver_id)
+    record_event(devserver, kind=DevServerEvent.Kind.STATUS, status_from=QUEUED, status_to=SUBMITTING)
+    live.bump_after_commit(_live_scopes(devserver))
+    return devserver
+
+
+def find_cloud_server_by_name(account: CloudAccount, name: str) -> CloudServer | None:
+    for server in client_for(account).iter_dev_servers(all_users=True):
+        if server.name == name and server.status != cloud_statuses.DELETED:
+            return server
+    return None
+
+
+def submit_devserver(*, devserver_id: int) -> NextStep:
+    devserver = _take_submit_lease(devserver_id)
+    if devserver is None:
+        return NextStep.nothing()
+    try:
+        existing = find_cloud_server_by_name(devserver.account, devserver.name)
+    except CloudError as error:
+        record_call(devserver, operation="list", error=error)
+        return _after_transient_submit_failure(devserver, error)
+    if existing is not None:
+        return _adopt(devserver, existing)
+    return _post_create(devserver)
+
+
+def _post_create(devserver: DevServer) -> NextStep:
+    DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") + 1)
+    devserver.refresh_from_db(fields=["submit_attempts"])
+    try:
+        server = client_for(devserver.account).create_dev_server(create_request_for(devserver))
+    except CloudError as error:
+        record_call(devserver, operation="create", error=error)
+        if error.kind is ErrorKind.PERMANENT:
+            _reject(devserver, error)
+            return NextStep.nothing()
+        if error.kind is ErrorKind.OUTCOME_UNKNOWN:
+            _set_status(
+                devserver,
+                OUTCOME_UNKNOWN,
+                message="The create call's answer was lost; looking for the server before trying again.",
+                error_code=error.error_code,
+                error_msg=error.error_msg,
+                error_request_id=error.request_id or "",
+            )
+            return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(0, first=4.0, most=30.0))
+        # Nothing reached the cloud's backend: submitting again cannot buy a second server.
+        DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") - 1)
+        return _after_transient_submit_failure(devserver, error)
+    record_call(devserver, operation="create", request_id=server_request_id(server))
+    _store_cloud_server(devserver, server, message="The cloud accepted the request.")
+    return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
+
+
+def server_request_id(server: CloudServer) -> str:
+    return getattr(server, "request_id", None) or ""
+
+
+def _after_transient_submit_failure(devserver: DevServer, error: CloudError) -> NextStep:
+    failures = devserver.events.filter(kind=DevServerEvent.Kind.CALL).exclude(outcome="ok").count()
+    if failures >= MAX_TRANSIENT_SUBMITS:
+        _reject(devserver, error, message="The cloud kept failing; giving up. Try again later.")
+        return NextStep.nothing()
+    _set_status(devserver, QUEUED, message=f"The cloud is unavailable ({error.error_code}); retrying.")
+    countdown = max(error.retry_after or 0.0, backoff_seconds(failures, first=2.0, most=60.0))
+    return NextStep(Step.RETRY_SUBMIT, countdown=countdown)
+
+
+def _reject(devserver: DevServer, error: CloudError, *, message: str = "") -> None:
+    _set_status(
+        devserver,
+        REJECTED,
+        message=message or error.error_msg,
+        error_code=error.error_code,
+        error_msg=error.error_msg,
+        error_request_id=error.request_id or "",
+        admin_pass_encrypted="",
+        lease_expires_at=None,
+    )
+
+
+def _adopt(devserver: DevServer, server: CloudServer) -> NextStep:
+    if server.flavor != devserver.flavor or (server.image and server.image.image_id != devserver.image_id):
+        _set_status(
+            devserver,
+            REJECTED,
+            message="Another server in the cloud already has this name.",
+            error_code=NAME_TAKEN_CODE,
+            error_msg=f"The name {devserver.name} is already used by another server in this project.",
+            admin_pass_encrypted="",
+            lease_expires_at=None,
+        )
+        return NextStep.nothing()
+    _store_cloud_server(devserver, server, message="Found the server in the cloud and adopted it.")
+    return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
+
+
+def _store_cloud_server(devserver: DevServer, server: CloudServer, *, message: str) -> None:
+    """The create has been answered: keep the id at once and erase the password."""
+    _set_status(
+        devserver,
+        server.status or cloud_statuses.CREATING,
+        message=message,
+        cloud_id=server.id or "",
+        submitted_at=timezone.now(),
+        admin_pass_encrypted="",
+        lease_expires_at=None,
+        error_code="",
+        error_msg="",
+        error_request_id="",
+        **_snapshot_fields(devserver, server),
+    )
+
+
+def check_unknown_outcome(*, devserver_id: int, check_number: int) -> NextStep:
+    devserver = (
+        DevServer.objects.select_related("account").filter(pk=devserver_id, status=OUTCOME_UNKNOWN).first()
+    )
+    if devserver is None:
+        return NextStep.nothing()
+    try:
+        existing = find_cloud_server_by_name(devserver.account, devserver.name)
+    except CloudError as error:
+        record_call(devserver, operation="list", error=error)
+        return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(check_number, first=4.0, most=60.0))
+    if existing is not None:
+        return _adopt(devserver, existing)
+    if check_number < UNKNOWN_OUTCOME_CHECKS:
+        return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(check_number, first=4.0, most=30.0))
+    if devserver.submit_attempts >= MAX_CREATE_POSTS:
+        _set_status(
+            devserver,
+            REJECTED,
+            message="The cloud never confirmed the request and the server did not appear.",
+            admin_pass_encrypted="",
+        )
+        return NextStep.nothing()
+    requeued = DevServer.objects.filter(pk=devserver_id, status=OUTCOME_UNKNOWN).update(status=QUEUED)
+    if requeued:
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.STATUS,
+            status_from=OUTCOME_UNKNOWN,
+            status_to=QUEUED,
+            message="The server did not appear in the cloud; submitting once more.",
+        )
+        live.bump_after_commit(_live_scopes(devserver))
+    return NextStep(Step.RETRY_SUBMIT) if requeued else NextStep.nothing()
+
+
+# Following status ----------------------------------------------------------------------------------------
+
+
+def _snapshot_fields(devserver: DevServer, server: CloudServer) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "cloud_create_at": server.create_at,
+        "cloud_update_at": server.update_at,
+        "last_response": {key: value for key, value in server.raw.items() if key != "admin_pass"},
+        "fail_reason": server.fail_reason or "",
+    }
+    if server.private_ip:
+        fields["private_ip"] = server.private_ip
+    if server.order_id:
+        fields["order_id"] = server.order_id
+    if server.status == cloud_statuses.RUNNING and devserver.running_at is None:
+        fields["running_at"] = timezone.now()
+    return fields
+
+
+def apply_snapshot(*, devserver_id: int, server: CloudServer) -> bool:
+    """Apply what the cloud said about a server, unless the row already holds something newer."""
+    with transaction.atomic():
+        devserver = DevServer.objects.select_for_update().filter(pk=devserver_id).first()
+        if devserver is None:
+            return False
+        newer_known = (
+            devserver.cloud_update_at is not None
+            and server.update_at is not None
+            and server.update_at < devserver.cloud_update_at
+        )
+        if newer_known or devserver.status == cloud_statuses.DELETED:
+            return False
+        status = server.status or devserver.status
+        fields = _snapshot_fields(devserver, server)
+        if status == devserver.status and fields["cloud_update_at"] == devserver.cloud_update_at:
+            return False
+        reason = (
+            f"Reason: {server.fail_reason}"
+            if status in cloud_statuses.FAILED_STATUSES and server.fail_reason
+            else ""
+        )
+        _set_status(devserver, status, message=reason, **fields)
+        return True
+
+
+def mark_gone(*, devserver_id: int, message: str) -> None:
+    with transaction.atomic():
+        devserver = DevServer.objects.select_for_update().filter(pk=devserver_id).first()
+        if devserver is not None and devserver.status != cloud_statuses.DELETED:
+            _set_status(devserver, cloud_statuses.DELETED, message=message)
+
+
+def refresh_devserver(*, devserver_id: int, attempt: int) -> NextStep:
+    devserver = DevServer.objects.select_related("account").filter(pk=devserver_id).first()
+    if devserver is None or not devserver.cloud_id or devserver.is_final:
+        return NextStep.nothing()
+    try:
+        server = client_for(devserver.account).get_dev_server(devserver.cloud_id)
+    except CloudError as error:
+        if error.error_code == NOT_FOUND_CODE or error.status == 404:
+            mark_gone(devserver_id=devserver_id, message="The cloud no longer knows this server.")
+            return NextStep.nothing()
+        record_call(devserver, operation="show", error=error)
+        return NextStep(Step.FOLLOW, countdown=max(error.retry_after or 0.0, _follow_delay(attempt)))
+    apply_snapshot(devserver_id=devserver_id, server=server)
+    devserver.refresh_from_db(fields=["status"])
+    if devserver.status in CHANGING_STATUSES:
+        return NextStep(Step.FOLLOW, countdown=_follow_delay(attempt))
+    return NextStep.nothing()
+
+
+def _follow_delay(attempt: int) -> float:
+    return backoff_seconds(attempt, first=FOLLOW_FIRST_DELAY * 2, most=FOLLOW_MAX_DELAY)
+
+
+# Reconciling --------------------------------------------------------------------------------------------
+
+
+def reconcile_account(*, account_id: int) -> list[int]:
+    """Apply the cloud's whole list to the account's rows; return the rows whose submission needs a new task."""
+    account = CloudAccount.objects.get(pk=account_id)
+    servers_by_id = {
+        server.id: server for server in client_for(account).iter_dev_servers(all_users=True) if server.id
+    }
+    tracked = (
+        DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
+    )
+    for devserver_id, cloud_id in tracked.values_list("pk", "cloud_id"):
+        server = servers_by_id.get(cloud_id)
+        if server is None:
+            mark_gone(devserver_id=devserver_id, message="The server is no longer in the cloud's list.")
+        else:
+            apply_snapshot(devserver_id=devserver_id, server=server)
+    flag_slow_devservers(account_id=account_id)
+    return _abandoned_submissions(account)
+
+
+def _abandoned_submissions(account: CloudAccount) -> list[int]:
+    """Rows whose submit task was lost (worker died holding the lease, or the queue was flushed)."""
+    now = timezone.now()
+    stale_queued = now - SUBMIT_LEASE
+    return list(
+        DevServer.objects.filter(account=account)
+        .filter(
+            Q(status=SUBMITTING, lease_expires_at__lt=now) | Q(status=QUEUED, updated_at__lt=stale_queued)
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def flag_slow_devservers(*, account_id: int) -> int:
+    limit = settings.DEVSERVER_RUNNING_LIMIT
+    now = timezone.now()
+    slow = DevServer.objects.filter(
+        account_id=account_id,
+        running_at__isnull=True,
+        flagged_slow_at__isnull=True,
+        created_at__lt=now - limit,
+        status__in=list(CHANGING_STATUSES),
+    )
+    flagged = 0
+    for devserver in slow:
+        DevServer.objects.filter(pk=devserver.pk).update(flagged_slow_at=now)
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.NOTE,
+            message=f"Not running {int(limit.total_seconds() // 60)} minutes after the request.",
+        )
+        live.bump_after_commit(_live_scopes(devserver))
+        flagged += 1
+    return flagged

@@ -1,0 +1,62 @@
+"""Celery tasks: each loads by id, calls one service, and schedules the step the service asks for.
+
+Nothing here sleeps or waits on another task; every wait is a countdown.
+"""
+
+import logging
+
+from celery import shared_task
+
+from devservers import services
+from devservers.models import CloudAccount
+from devservers.services import NextStep, Step
+from modelarts_client import CloudError
+
+logger = logging.getLogger(__name__)
+
+
+def _schedule(devserver_id: int, next_step: NextStep, *, attempt: int = 0) -> None:
+    if next_step.step is Step.FOLLOW:
+        follow_devserver.apply_async((devserver_id, attempt), countdown=next_step.countdown)
+    elif next_step.step is Step.RETRY_SUBMIT:
+        submit_devserver.apply_async((devserver_id,), countdown=next_step.countdown)
+    elif next_step.step is Step.CHECK_OUTCOME:
+        check_unknown_outcome.apply_async((devserver_id, attempt + 1), countdown=next_step.countdown)
+
+
+@shared_task
+def submit_devserver(devserver_id: int) -> None:
+    _schedule(devserver_id, services.submit_devserver(devserver_id=devserver_id))
+
+
+@shared_task
+def check_unknown_outcome(devserver_id: int, check_number: int = 1) -> None:
+    next_step = services.check_unknown_outcome(devserver_id=devserver_id, check_number=check_number)
+    _schedule(devserver_id, next_step, attempt=check_number)
+
+
+@shared_task
+def follow_devserver(devserver_id: int, attempt: int = 0) -> None:
+    _schedule(
+        devserver_id,
+        services.refresh_devserver(devserver_id=devserver_id, attempt=attempt),
+        attempt=attempt + 1,
+    )
+
+
+@shared_task
+def reconcile_account(account_id: int) -> None:
+    try:
+        abandoned = services.reconcile_account(account_id=account_id)
+    except CloudError as error:
+        # The next beat tries again; a half-walked list must not mark anything gone.
+        logger.warning("Reconcile of account %s stopped: %s", account_id, error)
+        return
+    for devserver_id in abandoned:
+        submit_devserver.delay(devserver_id)
+
+
+@shared_task
+def reconcile_all_accounts() -> None:
+    for account_id in CloudAccount.objects.filter(is_active=True).values_list("pk", flat=True):
+        reconcile_account.delay(account_id)
