@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.emulator"]
+pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.cloud"]
