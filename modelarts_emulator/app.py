@@ -100,9 +100,8 @@ class EmulatorApp:
         return free
 
     def _new_record(
-        self, spec: CreateSpec, *, name: str, owner: Identity, project_id: str, ip: str
+        self, spec: CreateSpec, *, name: str, owner: Identity, project_id: str, ip: str, created_at: int
     ) -> ServerRecord:
-        created_at = now_ms()
         server_id = str(uuid.uuid4())
         outcome = self._creation_outcome()
         return ServerRecord(
@@ -165,9 +164,19 @@ class EmulatorApp:
                     f"Quota exceeded: the project may hold {quota} instances, {len(live)} exist",
                 )
             addresses = self._free_addresses(spec, existing)
+            # Strictly after every earlier server and a millisecond apart within a batch, so sorting by
+            # creation time gives the order the servers were asked for.
+            created_at = max(now_ms(), max((record.create_at for record in existing), default=0) + 1)
             records = [
-                self._new_record(spec, name=name, owner=owner, project_id=project_id, ip=address)
-                for name, address in zip(names, addresses, strict=True)
+                self._new_record(
+                    spec,
+                    name=name,
+                    owner=owner,
+                    project_id=project_id,
+                    ip=address,
+                    created_at=created_at + index,
+                )
+                for index, (name, address) in enumerate(zip(names, addresses, strict=True))
             ]
             for record in records:
                 self.store.save_server(record)
