@@ -162,3 +162,11 @@ def test_network_and_key_pair_lookups(emulator: EmulatorHandle) -> None:
     assert len(groups) == 2
     assert {entry["keypair"]["name"] for entry in key_pairs} == {"KeyPair-dev", "KeyPair-ci"}
     assert all(entry["keypair"]["public_key"].startswith("ssh-ed25519 ") for entry in key_pairs)
+
+
+def test_a_zero_limit_answers_only_the_total(emulator: EmulatorHandle) -> None:
+    create_server(emulator, name="zero", count=2)
+
+    page = _list(emulator, "/all", limit=0)
+
+    assert (page["data"], page["total"], page["size"], page["pages"]) == ([], 2, 0, 0)
