@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     server = EmulatorHTTPServer((arguments.host, arguments.port), EmulatorApp(config=config, store=store))
     host, port = server.server_address[:2]
     print(f"ModelArts emulator listening on http://{host}:{port}", flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _stop_on_signal)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -49,6 +49,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 class EmulatorRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ModelArtsEmulator/1.0"
+    # A client that stalls mid-request, or an idle keep-alive connection, frees its thread after this.
+    timeout = 120
     server: EmulatorHTTPServer
 
     def do_GET(self) -> None:

@@ -6,6 +6,7 @@ import base64
 import copy
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -336,3 +337,11 @@ def test_it_frees_the_name_once_the_server_is_deleted(emulator: EmulatorHandle) 
     emulator.force_status(server["id"], "DELETED")
 
     assert _post_create(emulator, _with(name="reused")).status_code == 200
+
+
+def test_concurrent_creates_of_one_name_let_exactly_one_win(emulator: EmulatorHandle) -> None:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: _post_create(emulator, _with(name="race")), range(8)))
+
+    codes = sorted(answer.json().get("error_code", "ok") for answer in answers)
+    assert codes == ["ModelArts.6301"] * 7 + ["ok"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import requests
@@ -114,3 +115,12 @@ def test_it_reads_projects_credentials_and_quota_from_a_config_file(tmp_path: Pa
     assert [answer.status_code for answer in answers] == [200, 200, 400]
     assert answers[2].json()["error_code"] == "ModelArts.0116"
     assert default_key.status_code == 401
+
+
+def test_it_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    running = start_emulator(store_path=tmp_path / "store.sqlite3", output_path=tmp_path / "output.log")
+
+    running.process.send_signal(signal.SIGINT)
+
+    assert running.process.wait(timeout=10) == 0, running.output()
+    assert running.output().startswith("ModelArts emulator listening on http://127.0.0.1:")
