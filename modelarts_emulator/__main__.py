@@ -13,11 +13,13 @@ from types import FrameType
 from modelarts_emulator.app import EmulatorApp
 from modelarts_emulator.config import (
     DEFAULT_STORE_PATH,
+    ConfigError,
     EmulatorConfig,
     FaultSettings,
     LifecycleSettings,
     load_config,
 )
+from modelarts_emulator.runtime import ControlError
 from modelarts_emulator.server import EmulatorHTTPServer
 from modelarts_emulator.store import Store
 
@@ -67,9 +69,13 @@ def _stop_on_signal(signal_number: int, frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parse_arguments(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=arguments.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    config = _with_overrides(load_config(arguments.config), arguments)
-    store = Store(arguments.store)
-    server = EmulatorHTTPServer((arguments.host, arguments.port), EmulatorApp(config=config, store=store))
+    try:
+        config = _with_overrides(load_config(arguments.config), arguments)
+        app = EmulatorApp(config=config, store=Store(arguments.store))
+    except (ConfigError, ControlError, ValueError, OSError) as error:  # bad config, flags or store path
+        print(f"modelarts_emulator: cannot start: {error}", file=sys.stderr)
+        return 2
+    server = EmulatorHTTPServer((arguments.host, arguments.port), app)
     host, port = server.server_address[:2]
     print(f"ModelArts emulator listening on http://{host}:{port}", flush=True)
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
@@ -80,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         pass  # SIGINT or SIGTERM: the normal way to stop
     finally:
         server.server_close()
-        store.close()
+        app.store.close()
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from modelarts_emulator import catalogue, lifecycle
 from modelarts_emulator.app import EmulatorApp
 from modelarts_emulator.errors import ApiError, invalid_parameter
-from modelarts_emulator.routing import Request, Response, Route
+from modelarts_emulator.routing import Handler, Request, Response, Route
 from modelarts_emulator.servers import ServerRecord
 from modelarts_emulator.validation import validate_create_request
 
@@ -107,7 +107,7 @@ def show_server(app: EmulatorApp, request: Request) -> Response:
     return _ok(record.as_json())
 
 
-def _operation_handler(operation: lifecycle.Operation) -> Any:
+def _operation_handler(operation: lifecycle.Operation) -> Handler:
     def handle(app: EmulatorApp, request: Request) -> Response:
         record = app.operate(
             project_id=request.params["project_id"], server_id=request.params["id"], operation=operation

@@ -78,6 +78,7 @@ def _validated_changes(
 
 class LifecycleState:
     def __init__(self, start_values: LifecycleSettings) -> None:
+        _validated_changes(asdict(start_values), _LIFECYCLE_VALIDATORS)
         self._start_values = replace(start_values)
         self._current = replace(start_values)
         self._lock = threading.Lock()
@@ -99,6 +100,7 @@ class LifecycleState:
 
 class FaultState:
     def __init__(self, start_values: FaultSettings) -> None:
+        _validated_changes(asdict(start_values), _FAULT_VALIDATORS)
         self._start_values = replace(start_values)
         self._current = replace(start_values)
         self._lock = threading.Lock()
