@@ -271,13 +271,9 @@ def _post_create(devserver: DevServer) -> NextStep:
         # Nothing reached the cloud's backend: submitting again cannot buy a second server.
         DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") - 1)
         return _after_transient_submit_failure(devserver, error)
-    record_call(devserver, operation="create", request_id=server_request_id(server))
+    record_call(devserver, operation="create", request_id=server.request_id or "")
     _store_cloud_server(devserver, server, message="The cloud accepted the request.")
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
-
-
-def server_request_id(server: CloudServer) -> str:
-    return getattr(server, "request_id", None) or ""
 
 
 def _after_transient_submit_failure(devserver: DevServer, error: CloudError) -> NextStep:

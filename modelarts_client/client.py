@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -108,8 +108,7 @@ class ModelArtsClient:
 
     def create_dev_server(self, request: CreateServerRequest) -> DevServer:
         body = request.to_body(self.config.userdata_field)
-        payload = self._modelarts("POST", self._servers_path(), body=body, may_commit=True)
-        return DevServer.from_api(payload)
+        return self._server_call("POST", self._servers_path(), body=body, may_commit=True)
 
     def list_dev_servers(
         self,
@@ -137,19 +136,19 @@ class ModelArtsClient:
                 return
 
     def get_dev_server(self, server_id: str) -> DevServer:
-        return DevServer.from_api(self._modelarts("GET", self._servers_path(server_id)))
+        return self._server_call("GET", self._servers_path(server_id))
 
     def delete_dev_server(self, server_id: str) -> DevServer:
-        return DevServer.from_api(self._modelarts("DELETE", self._servers_path(server_id)))
+        return self._server_call("DELETE", self._servers_path(server_id))
 
     def start_dev_server(self, server_id: str) -> DevServer:
-        return DevServer.from_api(self._modelarts("PUT", self._servers_path(server_id, "start")))
+        return self._server_call("PUT", self._servers_path(server_id, "start"))
 
     def stop_dev_server(self, server_id: str) -> DevServer:
-        return DevServer.from_api(self._modelarts("PUT", self._servers_path(server_id, "stop")))
+        return self._server_call("PUT", self._servers_path(server_id, "stop"))
 
     def reboot_dev_server(self, server_id: str) -> DevServer:
-        return DevServer.from_api(self._modelarts("PUT", self._servers_path(server_id, "reboot")))
+        return self._server_call("PUT", self._servers_path(server_id, "reboot"))
 
     def sync_dev_servers(self) -> Page[DevServer]:
         return Page.from_api(self._modelarts("PUT", self._servers_path("sync")), DevServer.from_api)
@@ -233,6 +232,15 @@ class ModelArtsClient:
         encoded = _json_bytes(body) if body is not None else b""
         return self._perform(_Call(self.config.modelarts_url, method, path, query or [], encoded, may_commit))
 
+    def _server_call(
+        self, method: str, path: str, *, body: Any = None, may_commit: bool = False
+    ) -> DevServer:
+        """A call answered by one server object; the answer's request id rides along for the audit trail."""
+        encoded = _json_bytes(body) if body is not None else b""
+        call = _Call(self.config.modelarts_url, method, path, [], encoded, may_commit)
+        payload, request_id = self._perform_answer(call)
+        return replace(DevServer.from_api(payload), request_id=request_id)
+
     def _marker_pages(
         self, base_url: str, path: str, key: str, query: QueryPairs
     ) -> Iterator[dict[str, Any]]:
@@ -278,6 +286,10 @@ class ModelArtsClient:
 
     def _perform(self, call: _Call) -> Any:
         """Send a service call with auth, the 401 re-authentication and the read retries; return its JSON."""
+        return self._perform_answer(call)[0]
+
+    def _perform_answer(self, call: _Call) -> tuple[Any, str | None]:
+        """As _perform, with the answer's X-Request-Id beside the JSON."""
         started = time.monotonic()
         attempts = 0
         retries_left = self.config.read_retries if call.is_read else 0
@@ -301,7 +313,7 @@ class ModelArtsClient:
                         failure = unreadable_success(response, outcome_unknown=call.may_commit)
                     else:
                         _log_success(call, response, started, attempts)
-                        return payload if payload is not None else {}
+                        return (payload if payload is not None else {}), request_id_of(response)
                 else:
                     failure = error_from_response(response, outcome_unknown_on_5xx=call.may_commit)
             delay = self._retry_delay(failure, retry_number=attempts - 1) if retries_left > 0 else None

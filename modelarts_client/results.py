@@ -153,6 +153,8 @@ class DevServer:
     volumes: list[Volume]
     category: str | None
     raw: JsonObject = field(default_factory=dict, repr=False)
+    # The X-Request-Id of the answer this came from, where it came alone (not from a list).
+    request_id: str | None = None
 
     @classmethod
     def from_api(cls, raw: Any) -> DevServer:
