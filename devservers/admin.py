@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from devservers.crypto import encrypt_secret
-from devservers.models import CloudAccount, DevServer, DevServerEvent
+from devservers.models import AuditEntry, CloudAccount, DevServer, DevServerEvent, Membership, Team, TeamPolicy
 
 
 class CloudAccountForm(forms.ModelForm):
@@ -94,3 +94,33 @@ class DevServerAdmin(admin.ModelAdmin):
     exclude = ("admin_pass_encrypted",)
     readonly_fields = ("last_response",)
     inlines = [DevServerEventInline]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+
+
+class TeamPolicyInline(admin.StackedInline):
+    model = TeamPolicy
+    can_delete = False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    filter_horizontal = ("accounts",)
+    inlines = [MembershipInline, TeamPolicyInline]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "team", "actor", "action", "devserver", "outcome", "request_id")
+    list_filter = ("action", "outcome", "team")
+    search_fields = ("detail", "request_id", "devserver__name")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

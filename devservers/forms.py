@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from django import forms
 
-from devservers import catalog, rules, selectors
-from devservers.models import CloudAccount
+from devservers import catalog, policy, rules, selectors
+from devservers.models import CloudAccount, Team
 from modelarts_client import CloudError, Flavor
 
 CLOUD_FIELD_PATTERN = re.compile(r"Invalid parameter: (?P<field>[A-Za-z_]+(?:\.[A-Za-z_]+)*)")
@@ -62,6 +62,7 @@ class DevServerSpec:
 
     name: str
     count: int
+    accelerator_count: int
     server_type: str
     arch: str
     flavor: str
@@ -169,10 +170,13 @@ class DevServerRequestForm(forms.Form):
     )
     enterprise_project_id = forms.CharField(required=False, max_length=36, label="Enterprise project ID")
 
-    def __init__(self, *args, account: CloudAccount, **kwargs) -> None:
+    def __init__(self, *args, account: CloudAccount, team: Team | None = None, user=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.account = account
+        self.team = team
+        self.user = user
         self.cloud_errors: dict[str, list[str]] = {}
+        self.approval_reasons: list[str] = []
         self._fill_choices()
 
     # Choices -----------------------------------------------------------------------------------
@@ -248,9 +252,28 @@ class DevServerRequestForm(forms.Form):
         self._check_network(cleaned)
         self._check_login(cleaned)
         self._check_period(cleaned)
+        if self.team is not None and self.user is not None:
+            self._check_policy(cleaned, flavor)
         if not self.errors:
             self._check_names_free(cleaned)
         return cleaned
+
+    def _check_policy(self, cleaned: dict, flavor: Flavor | None) -> None:
+        decision = policy.evaluate(
+            team=self.team,
+            user=self.user,
+            is_team_admin=selectors.is_team_admin(self.user, self.team),
+            flavor=flavor,
+            image_id=cleaned.get("image_id") or "",
+            count=cleaned.get("count") or 1,
+            charging_mode=cleaned.get("charging_mode") or "",
+            period_type=cleaned.get("period_type") or "",
+            period_num=cleaned.get("period_num"),
+        )
+        for field_name, messages in decision.refusals.items():
+            for message in messages:
+                self.add_error(field_name, message)
+        self.approval_reasons = decision.approval_reasons
 
     def _check_names_free(self, cleaned: dict) -> None:
         names = [
@@ -362,7 +385,9 @@ class DevServerRequestForm(forms.Form):
     def to_spec(self) -> DevServerSpec:
         data = self.cleaned_data
         script = data["userdata_script"]
+        flavor = catalog.find_flavor(self.account, data["flavor"])
         return DevServerSpec(
+            accelerator_count=flavor.accelerator.count if flavor and flavor.accelerator else 0,
             name=data["name"],
             count=data["count"],
             server_type=data["server_type"],

@@ -1,8 +1,9 @@
 """Change counters for live pages.
 
 Every write that changes what a page shows bumps a counter in Redis after its
-transaction commits. A page's poll carries the token it was rendered with; while
-the token still matches, the poll is answered without touching the database.
+transaction commits. A page is rendered with a token naming the scopes it watches and
+their versions, signed so it cannot be forged; while every version still matches, the
+page's poll is answered without touching the database.
 """
 
 import hashlib
@@ -23,12 +24,17 @@ def owner_scope(user_id: int) -> str:
     return f"owner:{user_id}"
 
 
+def team_scope(team_id: int) -> str:
+    return f"team:{team_id}"
+
+
 def devserver_scope(devserver_id: int) -> str:
     return f"devserver:{devserver_id}"
 
 
-def current_version(scope: str) -> int:
-    return int(cache.get(_version_key(scope)) or 0)
+def current_versions(scopes: list[str]) -> list[int]:
+    found = cache.get_many([_version_key(scope) for scope in scopes])
+    return [int(found.get(_version_key(scope)) or 0) for scope in scopes]
 
 
 def _bump_now(scopes: list[str]) -> None:
@@ -43,13 +49,23 @@ def bump_after_commit(scopes: list[str]) -> None:
     transaction.on_commit(lambda: _bump_now(scopes))
 
 
-def view_token(*, user_id: int, scope: str, version: int) -> str:
-    """A token only the server can make, so a matching poll proves this user saw this version."""
-    message = f"{user_id}:{scope}:{version}".encode()
-    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
-    return f"{version}.{digest}"
+def _signature(user_id: int, body: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{user_id}|{body}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
 
 
-def token_is_current(*, user_id: int, scope: str, token: str) -> bool:
-    expected = view_token(user_id=user_id, scope=scope, version=current_version(scope))
-    return hmac.compare_digest(expected, token)
+def view_token(*, user_id: int, scopes: list[str]) -> str:
+    """Read the versions before the data, so a change in between shows up at the next poll."""
+    versions = ",".join(str(version) for version in current_versions(scopes))
+    body = f"{','.join(scopes)};{versions}"
+    return f"{body};{_signature(user_id, body)}"
+
+
+def token_is_current(*, user_id: int, token: str) -> bool:
+    body, _, signature = token.rpartition(";")
+    if not body or not hmac.compare_digest(_signature(user_id, body), signature):
+        return False
+    scopes_text, _, versions_text = body.partition(";")
+    scopes = scopes_text.split(",")
+    return versions_text == ",".join(str(version) for version in current_versions(scopes))

@@ -9,18 +9,22 @@ QUEUED = "QUEUED"
 SUBMITTING = "SUBMITTING"
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 REJECTED = "REJECTED"
+AWAITING_APPROVAL = "AWAITING_APPROVAL"
+DECLINED = "DECLINED"
 
-LOCAL_STATUSES = (QUEUED, SUBMITTING, OUTCOME_UNKNOWN, REJECTED)
+LOCAL_STATUSES = (QUEUED, SUBMITTING, OUTCOME_UNKNOWN, REJECTED, AWAITING_APPROVAL, DECLINED)
 CHANGING_STATUSES = frozenset({QUEUED, SUBMITTING, OUTCOME_UNKNOWN, *cloud_statuses.TRANSITIONAL_STATUSES})
 # Nothing more can happen to a row in these, so pages stop polling it.
-FINAL_STATUSES = frozenset({REJECTED, cloud_statuses.DELETED})
-FAILED_STATUSES = frozenset({REJECTED, *cloud_statuses.FAILED_STATUSES})
+FINAL_STATUSES = frozenset({REJECTED, DECLINED, cloud_statuses.DELETED})
+FAILED_STATUSES = frozenset({REJECTED, DECLINED, *cloud_statuses.FAILED_STATUSES})
 
 STATUS_LABELS = {
     QUEUED: "Queued",
     SUBMITTING: "Submitting",
     OUTCOME_UNKNOWN: "Checking",
     REJECTED: "Rejected",
+    AWAITING_APPROVAL: "Awaiting approval",
+    DECLINED: "Declined",
 }
 
 
@@ -63,6 +67,58 @@ class CloudAccount(models.Model):
         return f"{self.name} ({self.region})"
 
 
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    accounts = models.ManyToManyField(CloudAccount, related_name="teams", blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        ADMIN = "admin", "Team admin"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="one_membership_per_team_and_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class TeamPolicy(models.Model):
+    """Limits and approval rules for a team's requests; empty or null means no limit."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="policy")
+    allowed_flavors = models.JSONField(default=list, blank=True, help_text="Flavor names; empty allows all.")
+    allowed_images = models.JSONField(default=list, blank=True, help_text="Image IDs; empty allows all.")
+    max_running_per_user = models.PositiveIntegerField(null=True, blank=True)
+    max_running_per_team = models.PositiveIntegerField(null=True, blank=True)
+    max_accelerators_per_user = models.PositiveIntegerField(null=True, blank=True)
+    max_accelerators_per_team = models.PositiveIntegerField(null=True, blank=True)
+    max_prepaid_months = models.PositiveIntegerField(null=True, blank=True)
+    approval_for_accelerators = models.BooleanField(default=True)
+    approval_for_prepaid = models.BooleanField(default=True)
+    approval_count_above = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests for more servers than this need approval."
+    )
+
+    def __str__(self) -> str:
+        return f"Policy of {self.team}"
+
+
 class DevServer(models.Model):
     class LoginMethod(models.TextChoices):
         PASSWORD = "password", "Password"
@@ -72,6 +128,16 @@ class DevServer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="devservers"
     )
     account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="devservers")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="devservers")
+    # Found in the cloud by reconciliation, not requested here; its owner is unknown until assigned.
+    is_imported = models.BooleanField(default=False)
+    accelerator_count = models.PositiveSmallIntegerField(default=0)
+    approval_reasons = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
     # One form submission with count N gives N rows sharing a batch id.
     batch_id = models.UUIDField(null=True, blank=True, db_index=True)
 
@@ -128,7 +194,7 @@ class DevServer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "name"],
-                condition=~models.Q(status__in=[REJECTED, cloud_statuses.DELETED]),
+                condition=~models.Q(status__in=[REJECTED, DECLINED, cloud_statuses.DELETED]),
                 name="devserver_live_name_unique_per_account",
             )
         ]
@@ -177,3 +243,36 @@ class DevServerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.devserver_id} {self.kind} {self.status_to or self.operation}"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, with what outcome. Rows are only ever added."""
+
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    devserver = models.ForeignKey(
+        DevServer, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=32, db_index=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    detail = models.TextField(blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are append-only.")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.outcome}"

@@ -1,18 +1,66 @@
-"""Every read the pages make."""
+"""Every read the pages make, and who may see or act on what."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from devservers.models import CHANGING_STATUSES, CloudAccount, DevServer, DevServerEvent
+from devservers import live
+from devservers.models import (
+    AWAITING_APPROVAL,
+    CHANGING_STATUSES,
+    DECLINED,
+    REJECTED,
+    AuditEntry,
+    CloudAccount,
+    DevServer,
+    DevServerEvent,
+    Membership,
+    Team,
+)
+
+
+def teams_of(user: AbstractBaseUser) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user).distinct()
+
+
+def admin_teams_of(user: AbstractBaseUser) -> QuerySet[Team]:
+    if user.is_superuser:
+        return Team.objects.all()
+    return Team.objects.filter(memberships__user=user, memberships__role=Membership.Role.ADMIN).distinct()
+
+
+def is_team_admin(user: AbstractBaseUser, team: Team | None) -> bool:
+    if user.is_superuser:
+        return True
+    return team is not None and team.memberships.filter(user=user, role=Membership.Role.ADMIN).exists()
 
 
 def devservers_visible_to(user: AbstractBaseUser) -> QuerySet[DevServer]:
-    return DevServer.objects.filter(owner=user).select_related("owner", "account")
+    rows = DevServer.objects.select_related("owner", "account", "team")
+    if user.is_superuser:
+        return rows
+    team_ids = list(teams_of(user).values_list("pk", flat=True))
+    return rows.filter(Q(team_id__in=team_ids) | Q(team__isnull=True, owner=user))
 
 
 def devserver_for_user(user: AbstractBaseUser, devserver_id: int) -> DevServer:
     return get_object_or_404(devservers_visible_to(user), pk=devserver_id)
+
+
+def can_act_on(user: AbstractBaseUser, devserver: DevServer) -> bool:
+    if user.is_superuser or is_team_admin(user, devserver.team):
+        return True
+    return devserver.owner_id == user.pk and not devserver.is_imported
+
+
+def list_scopes(user: AbstractBaseUser) -> list[str]:
+    """What a user's instance list watches: their own rows and every team they belong to."""
+    if user.is_superuser:
+        return [live.owner_scope(user.pk), "all"]
+    return [
+        live.owner_scope(user.pk),
+        *(live.team_scope(team_id) for team_id in teams_of(user).values_list("pk", flat=True)),
+    ]
 
 
 def status_totals(devservers: QuerySet[DevServer]) -> dict[str, int]:
@@ -20,6 +68,7 @@ def status_totals(devservers: QuerySet[DevServer]) -> dict[str, int]:
         total=Count("pk"),
         running=Count("pk", filter=Q(status="RUNNING")),
         changing=Count("pk", filter=Q(status__in=list(CHANGING_STATUSES))),
+        awaiting=Count("pk", filter=Q(status=AWAITING_APPROVAL)),
     )
 
 
@@ -27,20 +76,33 @@ def events_for(devserver: DevServer) -> QuerySet[DevServerEvent]:
     return devserver.events.order_by("-created_at", "-id")
 
 
-def account_for_requests(account_id: str | None = None) -> CloudAccount | None:
+def accounts_for(user: AbstractBaseUser, team: Team | None) -> QuerySet[CloudAccount]:
     accounts = CloudAccount.objects.filter(is_active=True)
-    if account_id:
-        return accounts.filter(pk=account_id).first()
-    return accounts.first()
-
-
-def active_accounts() -> QuerySet[CloudAccount]:
-    return CloudAccount.objects.filter(is_active=True)
+    if team is not None:
+        return accounts.filter(teams=team)
+    if user.is_superuser:
+        return accounts
+    # A user outside every team may use only accounts no team has claimed.
+    return accounts.filter(teams__isnull=True)
 
 
 def live_name_taken(account: CloudAccount, names: list[str]) -> list[str]:
     return list(
         DevServer.objects.filter(account=account, name__in=names)
-        .exclude(status__in=["REJECTED", "DELETED"])
+        .exclude(status__in=[REJECTED, DECLINED, "DELETED"])
         .values_list("name", flat=True)
+    )
+
+
+def pending_approvals(user: AbstractBaseUser) -> QuerySet[DevServer]:
+    return (
+        DevServer.objects.filter(team__in=admin_teams_of(user), status=AWAITING_APPROVAL)
+        .select_related("owner", "team")
+        .order_by("created_at")
+    )
+
+
+def audit_entries_for(user: AbstractBaseUser) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(team__in=admin_teams_of(user)).select_related(
+        "actor", "devserver", "team"
     )

@@ -22,14 +22,18 @@ from devservers.cloud import client_for
 from devservers.crypto import decrypt_secret, encrypt_secret
 from devservers.forms import DevServerSpec
 from devservers.models import (
+    AWAITING_APPROVAL,
     CHANGING_STATUSES,
+    DECLINED,
     OUTCOME_UNKNOWN,
     QUEUED,
     REJECTED,
     SUBMITTING,
+    AuditEntry,
     CloudAccount,
     DevServer,
     DevServerEvent,
+    Team,
 )
 from modelarts_client import (
     ChargingInfo,
@@ -105,10 +109,33 @@ def record_call(
 
 
 def _live_scopes(devserver: DevServer) -> list[str]:
-    scopes = [live.devserver_scope(devserver.pk)]
+    scopes = [live.devserver_scope(devserver.pk), "all"]
     if devserver.owner_id is not None:
         scopes.append(live.owner_scope(devserver.owner_id))
+    if devserver.team_id is not None:
+        scopes.append(live.team_scope(devserver.team_id))
     return scopes
+
+
+def audit(
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    devserver: DevServer | None = None,
+    team: Team | None = None,
+    outcome: str = "",
+    detail: str = "",
+    request_id: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor,
+        action=action,
+        devserver=devserver,
+        team=team if team is not None else (devserver.team if devserver is not None else None),
+        outcome=outcome,
+        detail=detail,
+        request_id=request_id,
+    )
 
 
 def _set_status(devserver: DevServer, status: str, *, message: str = "", **fields: object) -> None:
@@ -133,37 +160,99 @@ def _set_status(devserver: DevServer, status: str, *, message: str = "", **field
 
 
 def devserver_request(
-    *, owner: AbstractBaseUser, account: CloudAccount, spec: DevServerSpec, admin_password: str
+    *,
+    owner: AbstractBaseUser,
+    account: CloudAccount,
+    spec: DevServerSpec,
+    admin_password: str,
+    team: Team | None = None,
+    approval_reasons: list[str] | None = None,
 ) -> list[DevServer]:
-    """Save the intent (one row per server) and queue each submission once the rows are committed."""
+    """Save the intent (one row per server); queue each submission once committed, unless it awaits approval."""
     from devservers import tasks
 
+    held_back = bool(approval_reasons)
+    status = AWAITING_APPROVAL if held_back else QUEUED
     batch_id = uuid.uuid4() if spec.count > 1 else None
     with transaction.atomic():
         rows = [
             DevServer.objects.create(
                 owner=owner,
                 account=account,
+                team=team,
                 batch_id=batch_id,
                 name=rules.name_with_suffix(spec.name, index, spec.count),
                 admin_pass_encrypted=encrypt_secret(admin_password)
                 if spec.login_method == "password"
                 else "",
-                status=QUEUED,
+                status=status,
+                approval_reasons=approval_reasons or [],
                 **_spec_fields(spec),
             )
             for index in range(1, spec.count + 1)
         ]
         for row in rows:
+            why = f" Needs approval: {', '.join(approval_reasons)}." if held_back else ""
             record_event(
                 row,
                 kind=DevServerEvent.Kind.REQUESTED,
-                status_to=QUEUED,
-                message=f"Requested by {owner.get_username()}: {row.flavor}, {row.image_name or row.image_id}.",
+                status_to=status,
+                message=f"Requested by {owner.get_username()}: {row.flavor}, {row.image_name or row.image_id}.{why}",
             )
-            transaction.on_commit(lambda row_id=row.pk: tasks.submit_devserver.delay(row_id))
-        live.bump_after_commit([live.owner_scope(owner.pk)])
+            audit(actor=owner, action="request", devserver=row, outcome=status.lower(), detail=why.strip())
+            if not held_back:
+                transaction.on_commit(lambda row_id=row.pk: tasks.submit_devserver.delay(row_id))
+            live.bump_after_commit(_live_scopes(row))
     return rows
+
+
+def approve_request(*, devserver_id: int, actor: AbstractBaseUser) -> bool:
+    """Release a held-back request to the worker; False when it was no longer waiting."""
+    from devservers import tasks
+
+    with transaction.atomic():
+        approved = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
+            status=QUEUED, decided_by=actor, decided_at=timezone.now(), updated_at=timezone.now()
+        )
+        if not approved:
+            return False
+        devserver = DevServer.objects.get(pk=devserver_id)
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.STATUS,
+            status_from=AWAITING_APPROVAL,
+            status_to=QUEUED,
+            message=f"Approved by {actor.get_username()}.",
+        )
+        audit(actor=actor, action="approve", devserver=devserver, outcome="approved")
+        transaction.on_commit(lambda: tasks.submit_devserver.delay(devserver_id))
+        live.bump_after_commit(_live_scopes(devserver))
+    return True
+
+
+def decline_request(*, devserver_id: int, actor: AbstractBaseUser, reason: str) -> bool:
+    with transaction.atomic():
+        declined = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
+            status=DECLINED,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decline_reason=reason,
+            admin_pass_encrypted="",
+            updated_at=timezone.now(),
+        )
+        if not declined:
+            return False
+        devserver = DevServer.objects.get(pk=devserver_id)
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.STATUS,
+            status_from=AWAITING_APPROVAL,
+            status_to=DECLINED,
+            message=f"Declined by {actor.get_username()}: {reason}",
+        )
+        audit(actor=actor, action="decline", devserver=devserver, outcome="declined", detail=reason)
+        live.bump_after_commit(_live_scopes(devserver))
+    return True
 
 
 def _spec_fields(spec: DevServerSpec) -> dict[str, object]:
@@ -255,6 +344,10 @@ def _post_create(devserver: DevServer) -> NextStep:
         server = client_for(devserver.account).create_dev_server(create_request_for(devserver))
     except CloudError as error:
         record_call(devserver, operation="create", error=error)
+        audit(
+            actor=None, action="create", devserver=devserver, outcome=error.kind.value,
+            detail=f"{error.error_code}: {error.error_msg}", request_id=error.request_id or "",
+        )  # fmt: skip
         if error.kind is ErrorKind.PERMANENT:
             _reject(devserver, error)
             return NextStep.nothing()
@@ -272,6 +365,7 @@ def _post_create(devserver: DevServer) -> NextStep:
         DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") - 1)
         return _after_transient_submit_failure(devserver, error)
     record_call(devserver, operation="create", request_id=server.request_id or "")
+    audit(actor=None, action="create", devserver=devserver, outcome="ok", request_id=server.request_id or "")
     _store_cloud_server(devserver, server, message="The cloud accepted the request.")
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
 

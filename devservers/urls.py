@@ -13,4 +13,6 @@ urlpatterns = [
     path("new/network/", views.create_network, name="create-network"),
     path("<int:devserver_id>/", views.devserver_detail, name="detail"),
     path("<int:devserver_id>/panel/", views.devserver_panel, name="panel"),
+    path("<int:devserver_id>/decide/", views.devserver_decide, name="decide"),
+    path("review/", views.review, name="review"),
 ]

@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from devservers import live, rules, selectors, services
 from devservers.forms import DevServerRequestForm
-from devservers.models import CloudAccount, DevServer
+from devservers.models import AWAITING_APPROVAL, CloudAccount, DevServer, Team
 from modelarts_client import CloudError
 
 # Form fields a failed request can be resubmitted with (everything but the password).
@@ -33,26 +33,24 @@ def _session_user_id(request: HttpRequest) -> int | None:
     return int(value) if value is not None else None
 
 
-def _unchanged_since(request: HttpRequest, scope_for_user) -> bool:
+def _unchanged_since(request: HttpRequest) -> bool:
     token = request.GET.get("v", "")
     user_id = _session_user_id(request)
-    if not token or user_id is None:
-        return False
-    return live.token_is_current(user_id=user_id, scope=scope_for_user(user_id), token=token)
-
-
-def _token(request: HttpRequest, scope: str) -> str:
-    return live.view_token(user_id=request.user.pk, scope=scope, version=live.current_version(scope))
+    return bool(token) and user_id is not None and live.token_is_current(user_id=user_id, token=token)
 
 
 # The list ---------------------------------------------------------------------------------------
 
 
 def _list_context(request: HttpRequest) -> dict:
-    scope = live.owner_scope(request.user.pk)
-    token = _token(request, scope)  # read before the rows, so a change in between shows up next poll
+    token = live.view_token(user_id=request.user.pk, scopes=selectors.list_scopes(request.user))
     devservers = selectors.devservers_visible_to(request.user)
-    return {"devservers": devservers, "totals": selectors.status_totals(devservers), "live_token": token}
+    return {
+        "devservers": devservers,
+        "totals": selectors.status_totals(devservers),
+        "live_token": token,
+        "show_team": selectors.teams_of(request.user).count() > 1 or request.user.is_superuser,
+    }
 
 
 @login_required
@@ -63,7 +61,7 @@ def devserver_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def devserver_rows(request: HttpRequest) -> HttpResponse:
-    if _unchanged_since(request, live.owner_scope):
+    if _unchanged_since(request):
         return HttpResponse(status=204)
     if not request.user.is_authenticated:
         return HttpResponseClientRedirect(reverse("login"))
@@ -74,9 +72,15 @@ def devserver_rows(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, devserver_id: int) -> dict:
-    token = _token(request, live.devserver_scope(devserver_id))
+    token = live.view_token(user_id=request.user.pk, scopes=[live.devserver_scope(devserver_id)])
     devserver = selectors.devserver_for_user(request.user, devserver_id)
-    return {"devserver": devserver, "events": selectors.events_for(devserver), "live_token": token}
+    return {
+        "devserver": devserver,
+        "events": selectors.events_for(devserver),
+        "live_token": token,
+        "can_decide": devserver.status == AWAITING_APPROVAL
+        and selectors.is_team_admin(request.user, devserver.team),
+    }
 
 
 @login_required
@@ -87,7 +91,7 @@ def devserver_detail(request: HttpRequest, devserver_id: int) -> HttpResponse:
 
 @require_GET
 def devserver_panel(request: HttpRequest, devserver_id: int) -> HttpResponse:
-    if _unchanged_since(request, lambda _user_id: live.devserver_scope(devserver_id)):
+    if _unchanged_since(request):
         return HttpResponse(status=204)
     if not request.user.is_authenticated:
         return HttpResponseClientRedirect(reverse("login"))
@@ -122,7 +126,9 @@ def _form_page(request: HttpRequest, form: DevServerRequestForm, account: CloudA
     context = {
         "form": form,
         "account": account,
-        "accounts": selectors.active_accounts(),
+        "accounts": selectors.accounts_for(request.user, form.team),
+        "team": form.team,
+        "teams": selectors.teams_of(request.user),
         "password_checks": rules.password_checks(""),
         "flavor_rows": _flavor_rows(form),
     }
@@ -147,20 +153,33 @@ def _cloud_unavailable(request: HttpRequest, error: CloudError) -> HttpResponse:
     return render(request, "devservers/cloud_unavailable.html", {"error": error}, status=503)
 
 
+def _team_and_account(request: HttpRequest) -> tuple[Team | None, CloudAccount | None]:
+    """The team a request is for (asked when the user has several) and the account it uses."""
+    params = request.POST if request.method == "POST" else request.GET
+    teams = selectors.teams_of(request.user)
+    team_id = params.get("team", "")
+    team = teams.filter(pk=team_id).first() if team_id.isdigit() else teams.first()
+    accounts = selectors.accounts_for(request.user, team)
+    account_id = params.get("account", "")
+    account = accounts.filter(pk=account_id).first() if account_id.isdigit() else None
+    return team, account or accounts.first()
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def devserver_create(request: HttpRequest) -> HttpResponse:
-    account = selectors.account_for_requests(request.POST.get("account") or request.GET.get("account"))
+    team, account = _team_and_account(request)
     if account is None:
         return render(request, "devservers/no_account.html", status=200)
+    form_context = {"team": team, "user": request.user}
     try:
         if request.method == "GET":
             initial, source = _resubmit_initial(request)
-            form = DevServerRequestForm(initial=initial, account=account)
+            form = DevServerRequestForm(initial=initial, account=account, **form_context)
             if source is not None and source.error_code:
                 form.add_cloud_refusal(error_code=source.error_code, error_msg=source.error_msg)
             return _form_page(request, form, account)
-        form = DevServerRequestForm(request.POST, account=account)
+        form = DevServerRequestForm(request.POST, account=account, **form_context)
         if not form.is_valid():
             return _form_page(request, form, account, status=422 if request.htmx else 200)
         try:
@@ -176,7 +195,14 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
     except CloudError as error:
         return _cloud_unavailable(request, error)
     noun = "server" if len(rows) == 1 else "servers"
-    messages.success(request, f"Requested {len(rows)} {noun}: {', '.join(row.name for row in rows)}.")
+    waiting = (
+        f" It waits for a team admin's approval ({', '.join(form.approval_reasons)})."
+        if form.approval_reasons
+        else ""
+    )
+    messages.success(
+        request, f"Requested {len(rows)} {noun}: {', '.join(row.name for row in rows)}.{waiting}"
+    )
     return (
         redirect("devservers:detail", devserver_id=rows[0].pk)
         if len(rows) == 1
@@ -188,7 +214,7 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
 
 
 def _fragment_form(request: HttpRequest) -> tuple[DevServerRequestForm, CloudAccount] | None:
-    account = selectors.account_for_requests(request.GET.get("account"))
+    _team, account = _team_and_account(request)
     if account is None:
         return None
     return DevServerRequestForm(request.GET, account=account), account
@@ -233,3 +259,54 @@ def create_network(request: HttpRequest) -> HttpResponse:
         return render(request, "devservers/create.html#network", {"form": form})
     except CloudError as error:
         return _cloud_unavailable(request, error)
+
+
+# Team admins: approvals --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def devserver_decide(request: HttpRequest, devserver_id: int) -> HttpResponse:
+    devserver = selectors.devserver_for_user(request.user, devserver_id)
+    if not selectors.is_team_admin(request.user, devserver.team):
+        return HttpResponse("Only a team admin can approve or decline.", status=403)
+    decision = request.POST.get("decision")
+    if decision == "approve":
+        done = services.approve_request(devserver_id=devserver.pk, actor=request.user)
+        message = f"Approved {devserver.name}; it is being submitted."
+    elif decision == "decline":
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            messages.error(request, "Say why the request is declined; the requester sees the reason.")
+            return redirect(_safe_next(request) or reverse("devservers:detail", args=[devserver.pk]))
+        done = services.decline_request(devserver_id=devserver.pk, actor=request.user, reason=reason)
+        message = f"Declined {devserver.name}."
+    else:
+        return HttpResponse("Unknown decision.", status=400)
+    if done:
+        messages.success(request, message)
+    else:
+        messages.error(request, f"{devserver.name} was no longer awaiting approval.")
+    return redirect(_safe_next(request) or reverse("devservers:detail", args=[devserver.pk]))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else ""
+
+
+@login_required
+@require_GET
+def review(request: HttpRequest) -> HttpResponse:
+    teams = selectors.admin_teams_of(request.user)
+    if not teams.exists():
+        return HttpResponse(status=404)
+    team_devservers = selectors.devservers_visible_to(request.user).filter(team__in=teams)
+    context = {
+        "pending": selectors.pending_approvals(request.user),
+        "devservers": team_devservers,
+        "totals": selectors.status_totals(team_devservers),
+        "audit_entries": selectors.audit_entries_for(request.user)[:50],
+        "teams": teams,
+    }
+    return render(request, "devservers/review.html", context)

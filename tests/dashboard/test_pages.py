@@ -77,8 +77,7 @@ def test_an_outsider_gets_404_for_detail_and_panel(owner, outsider, account):
 
 def test_an_outsider_cannot_replay_the_owners_poll_token(owner, outsider, account):
     devserver = make_devserver(owner, account)
-    scope = live.devserver_scope(devserver.pk)
-    owners_token = live.view_token(user_id=owner.pk, scope=scope, version=live.current_version(scope))
+    owners_token = live.view_token(user_id=owner.pk, scopes=[live.devserver_scope(devserver.pk)])
 
     response = logged_in(outsider).get(
         reverse("devservers:panel", args=[devserver.pk]), {"v": owners_token}, HTTP_HX_REQUEST="true"

@@ -1,0 +1,101 @@
+"""A team's policy applied to a request: hard limits refuse it, approval rules hold it back."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Sum
+
+from devservers.models import DECLINED, REJECTED, DevServer, Team, TeamPolicy
+from modelarts_client import Flavor
+
+# Rows that no longer hold a server (or never will) do not count against limits.
+_NOT_HOLDING = [REJECTED, DECLINED, "DELETED", "CREATE_FAILED", "DELETING"]
+_MONTHS_PER_PERIOD = {"MONTH": 1, "YEAR": 12}
+
+
+@dataclass
+class PolicyDecision:
+    refusals: dict[str, list[str]] = field(default_factory=dict)
+    approval_reasons: list[str] = field(default_factory=list)
+
+    def refuse(self, field_name: str, message: str) -> None:
+        self.refusals.setdefault(field_name, []).append(message)
+
+
+def policy_of(team: Team) -> TeamPolicy | None:
+    return TeamPolicy.objects.filter(team=team).first()
+
+
+def _usage(team: Team, owner: AbstractBaseUser | None = None) -> tuple[int, int]:
+    rows = DevServer.objects.filter(team=team).exclude(status__in=_NOT_HOLDING)
+    if owner is not None:
+        rows = rows.filter(owner=owner)
+    totals = rows.aggregate(servers=Count("pk"), accelerators=Sum("accelerator_count"))
+    return totals["servers"] or 0, totals["accelerators"] or 0
+
+
+def _prepaid_months(period_type: str, period_num: int | None) -> int | None:
+    per_period = _MONTHS_PER_PERIOD.get(period_type)
+    return per_period * period_num if per_period and period_num else None
+
+
+def evaluate(
+    *,
+    team: Team,
+    user: AbstractBaseUser,
+    is_team_admin: bool,
+    flavor: Flavor | None,
+    image_id: str,
+    count: int,
+    charging_mode: str,
+    period_type: str,
+    period_num: int | None,
+) -> PolicyDecision:
+    decision = PolicyDecision()
+    policy = policy_of(team)
+    if policy is None:
+        return decision
+    accelerators_each = flavor.accelerator.count if flavor and flavor.accelerator else 0
+    if policy.allowed_flavors and flavor and flavor.name not in policy.allowed_flavors:
+        decision.refuse("flavor", f"Team {team} does not allow flavor {flavor.name}.")
+    if policy.allowed_images and image_id and image_id not in policy.allowed_images:
+        decision.refuse("image_id", f"Team {team} does not allow this image.")
+    _check_limits(decision, policy, team, user, count=count, accelerators=accelerators_each * count)
+    months = _prepaid_months(period_type, period_num) if charging_mode == "PRE_PAID" else None
+    if policy.max_prepaid_months is not None and months is not None and months > policy.max_prepaid_months:
+        decision.refuse(
+            "period_num", f"Team {team} allows prepaid periods of at most {policy.max_prepaid_months} months."
+        )
+    if not is_team_admin:
+        if policy.approval_for_accelerators and accelerators_each:
+            decision.approval_reasons.append("accelerator flavor")
+        if policy.approval_for_prepaid and charging_mode == "PRE_PAID":
+            decision.approval_reasons.append("prepaid purchase")
+        if policy.approval_count_above is not None and count > policy.approval_count_above:
+            decision.approval_reasons.append(f"more than {policy.approval_count_above} servers")
+    return decision
+
+
+def _check_limits(
+    decision: PolicyDecision,
+    policy: TeamPolicy,
+    team: Team,
+    user: AbstractBaseUser,
+    *,
+    count: int,
+    accelerators: int,
+) -> None:
+    user_servers, user_accelerators = _usage(team, user)
+    team_servers, team_accelerators = _usage(team)
+    limits = [
+        (policy.max_running_per_user, user_servers + count, "count", "instances per user", user_servers),
+        (policy.max_running_per_team, team_servers + count, "count", "instances for the team", team_servers),
+        (policy.max_accelerators_per_user, user_accelerators + accelerators, "flavor", "accelerators per user", user_accelerators),
+        (policy.max_accelerators_per_team, team_accelerators + accelerators, "flavor", "accelerators for the team", team_accelerators),
+    ]  # fmt: skip
+    for limit, wanted, field_name, what, in_use in limits:
+        if limit is not None and wanted > limit:
+            decision.refuse(
+                field_name,
+                f"Team {team} allows at most {limit} {what}; {in_use} in use, this asks for {wanted - in_use} more.",
+            )
