@@ -2,7 +2,15 @@ from django import forms
 from django.contrib import admin
 
 from devservers.crypto import encrypt_secret
-from devservers.models import AuditEntry, CloudAccount, DevServer, DevServerEvent, Membership, Team, TeamPolicy
+from devservers.models import (
+    AuditEntry,
+    CloudAccount,
+    DevServer,
+    DevServerEvent,
+    Membership,
+    Team,
+    TeamPolicy,
+)
 
 
 class CloudAccountForm(forms.ModelForm):

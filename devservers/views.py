@@ -186,8 +186,10 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
             rows = services.devserver_request(
                 owner=request.user,
                 account=account,
+                team=team,
                 spec=form.to_spec(),
                 admin_password=form.cleaned_data["admin_pass"],
+                approval_reasons=form.approval_reasons,
             )
         except IntegrityError:
             form.add_error("name", "This name was just taken by another request; choose another.")

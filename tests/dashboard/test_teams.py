@@ -1,0 +1,220 @@
+"""Teams: who sees what, the outsider walk over every URL, policy limits, and approval through the worker."""
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
+from tests.fixtures.dashboard import STOCK_PASSWORD, wait_for_status
+
+from .forms_data import valid_request
+from .test_pages import make_devserver
+
+GPU_FLAVOR = "p2s.2xlarge.8"
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=STOCK_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def team(db, account, owner, teammate) -> Team:
+    team = Team.objects.create(name="ml-platform")
+    team.accounts.add(account)
+    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
+    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
+    TeamPolicy.objects.create(team=team)
+    return team
+
+
+def gpu_image_id(account) -> str:
+    from devservers import catalog
+
+    flavor = catalog.find_flavor(account, GPU_FLAVOR)
+    return catalog.images_for_flavor(account, flavor)[0].id
+
+
+def _walk(patterns, prefix: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found += _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            found.append((prefix + str(pattern.pattern), pattern))
+    return found
+
+
+@pytest.mark.django_db
+def test_an_outsider_reaches_nothing_of_the_team(team, owner, outsider, account):
+    devserver = make_devserver(owner, account, team=team, name="team-box", status=AWAITING_APPROVAL)
+    client = logged_in(outsider)
+    walked = 0
+    for route, _pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(("admin/", "accounts/", "static/")) or (
+            "<" not in route and "devservers" not in route
+        ):
+            continue
+        url = "/" + route.replace("<int:devserver_id>", str(devserver.pk))
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, HTTP_HX_REQUEST="true")
+            body = response.content.decode(errors="replace")
+            assert "team-box" not in body, f"{method.upper()} {url} shows the team's server"
+            if "<int:devserver_id>" in route:
+                assert response.status_code in (404, 405), (
+                    f"{method.upper()} {url} answered {response.status_code}"
+                )
+        walked += 1
+    assert walked >= 8
+    create_page = client.get(reverse("devservers:create")).content.decode()
+    assert account.name not in create_page and "Si2.large.4" not in create_page
+
+
+@pytest.mark.django_db
+def test_members_see_the_teams_instances_and_admins_can_decide(team, owner, teammate, account):
+    devserver = make_devserver(teammate, account, team=team, name="admins-box")
+    assert "admins-box" in logged_in(owner).get(reverse("devservers:list")).content.decode()
+    waiting = make_devserver(owner, account, team=team, name="waits", status=AWAITING_APPROVAL)
+    assert (
+        logged_in(owner)
+        .post(reverse("devservers:decide", args=[waiting.pk]), {"decision": "approve"})
+        .status_code
+        == 403
+    )
+    assert devserver.pk
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("policy", "overrides", "field", "words"),
+    [
+        ({"allowed_flavors": ["Si2.xlarge.4"]}, {}, "flavor", "does not allow flavor"),
+        (
+            {"allowed_images": ["00000000-0000-0000-0000-000000000000"]},
+            {},
+            "image_id",
+            "does not allow this image",
+        ),
+        ({"max_running_per_user": 1}, {"count": 2}, "count", "at most 1 instances per user"),
+        ({"max_running_per_team": 2}, {"count": 3}, "count", "at most 2 instances for the team"),
+        ({"max_accelerators_per_user": 0}, {"flavor": GPU_FLAVOR}, "flavor", "accelerators per user"),
+        ({"max_accelerators_per_team": 0}, {"flavor": GPU_FLAVOR}, "flavor", "accelerators for the team"),
+        (
+            {"max_prepaid_months": 6},
+            {"charging_mode": "PRE_PAID", "period_type": "YEAR", "period_num": 1},
+            "period_num",
+            "at most 6 months",
+        ),
+    ],
+)
+def test_a_request_over_a_hard_limit_is_refused_at_the_form(
+    team, owner, account, policy, overrides, field, words
+):
+    TeamPolicy.objects.filter(team=team).update(**policy)
+    if overrides.get("flavor") == GPU_FLAVOR:
+        overrides["image_id"] = gpu_image_id(account)
+    response = logged_in(owner).post(reverse("devservers:create"), valid_request(**overrides))
+    page = response.content.decode()
+    assert (
+        words
+        in page.split(f'id="{"flavor-table" if field == "flavor" else "field-" + field}"')[1].split("</div>")[
+            0
+        ]
+    )
+    assert not DevServer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_running_limit_counts_what_the_user_already_has(team, owner, account):
+    TeamPolicy.objects.filter(team=team).update(max_running_per_user=1)
+    make_devserver(owner, account, team=team, name="already-running")
+    page = (
+        logged_in(owner).post(reverse("devservers:create"), valid_request(name="one-more")).content.decode()
+    )
+    assert "1 in use" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"flavor": GPU_FLAVOR}, "accelerator flavor"),
+        ({"charging_mode": "PRE_PAID", "period_type": "MONTH", "period_num": 1}, "prepaid purchase"),
+        ({"count": 3}, "more than 2 servers"),
+    ],
+)
+def test_requests_that_need_approval_wait(team, owner, account, overrides, reason):
+    TeamPolicy.objects.filter(team=team).update(approval_count_above=2)
+    if overrides.get("flavor") == GPU_FLAVOR:
+        overrides["image_id"] = gpu_image_id(account)
+    logged_in(owner).post(reverse("devservers:create"), valid_request(name="held", **overrides))
+    rows = DevServer.objects.filter(name__startswith="held")
+    assert rows.exists() and all(row.status == AWAITING_APPROVAL for row in rows)
+    assert reason in rows[0].approval_reasons
+    assert AuditEntry.objects.filter(action="request", outcome="awaiting_approval").count() == rows.count()
+
+
+@pytest.mark.django_db
+def test_a_team_admins_own_request_needs_no_approval(team, teammate, account):
+    logged_in(teammate).post(
+        reverse("devservers:create"),
+        valid_request(name="admin-gpu", flavor=GPU_FLAVOR, image_id=gpu_image_id(account)),
+    )
+    assert DevServer.objects.get(name="admin-gpu").status != AWAITING_APPROVAL
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approved_request_is_submitted_by_the_worker_and_reaches_running(
+    team, owner, teammate, account, celery_worker, emulator
+):
+    member = logged_in(owner)
+    member.post(
+        reverse("devservers:create"),
+        valid_request(name="gpu-wait", flavor=GPU_FLAVOR, image_id=gpu_image_id(account)),
+    )
+    devserver = DevServer.objects.get(name="gpu-wait")
+    assert devserver.status == AWAITING_APPROVAL
+    assert emulator.counters().get("POST /v1/{project_id}/dev-servers", 0) == 0
+
+    review = logged_in(teammate).get(reverse("devservers:review")).content.decode()
+    assert "gpu-wait" in review.split("Awaiting approval")[1].split("All team instances")[0]
+    logged_in(teammate).post(reverse("devservers:decide", args=[devserver.pk]), {"decision": "approve"})
+
+    running = wait_for_status(devserver, {"RUNNING"})
+    assert running.decided_by == teammate
+    actions = list(
+        AuditEntry.objects.filter(devserver=devserver).order_by("created_at").values_list("action", "outcome")
+    )
+    assert actions == [("request", "awaiting_approval"), ("approve", "approved"), ("create", "ok")]
+    assert AuditEntry.objects.get(devserver=devserver, action="create").request_id
+
+
+@pytest.mark.django_db
+def test_a_declined_request_shows_the_reason_to_the_requester(team, owner, teammate, account):
+    devserver = make_devserver(owner, account, team=team, name="too-big", status=AWAITING_APPROVAL)
+    admin = logged_in(teammate)
+
+    refused = admin.post(
+        reverse("devservers:decide", args=[devserver.pk]), {"decision": "decline", "reason": ""}
+    )
+    assert refused.status_code == 302
+    devserver.refresh_from_db()
+    assert devserver.status == AWAITING_APPROVAL
+
+    admin.post(
+        reverse("devservers:decide", args=[devserver.pk]),
+        {"decision": "decline", "reason": "Use a T4 instead"},
+    )
+    page = logged_in(owner).get(reverse("devservers:detail", args=[devserver.pk])).content.decode()
+    assert "Declined" in page and "Use a T4 instead" in page
+
+
+@pytest.mark.django_db
+def test_audit_entries_are_append_only(team, owner):
+    entry = AuditEntry.objects.create(team=team, actor=owner, action="request")
+    entry.detail = "rewritten"
+    with pytest.raises(ValueError):
+        entry.save()
+    with pytest.raises(ValueError):
+        entry.delete()
