@@ -177,11 +177,11 @@ class DevServerRequestForm(forms.Form):
         self.user = user
         self.cloud_errors: dict[str, list[str]] = {}
         self.approval_reasons: list[str] = []
-        self._fill_choices()
+        self.fill_choices()
 
     # Choices -----------------------------------------------------------------------------------
 
-    def _fill_choices(self) -> None:
+    def fill_choices(self) -> None:
         account = self.account
         all_flavors = catalog.flavors(account)
         self.fields["flavor"].choices = [(flavor.name, flavor.name) for flavor in all_flavors]

@@ -219,7 +219,9 @@ def _fragment_form(request: HttpRequest) -> tuple[DevServerRequestForm, CloudAcc
     _team, account = _team_and_account(request)
     if account is None:
         return None
-    return DevServerRequestForm(request.GET, account=account), account
+    # Unbound: a fragment refills choices from what was picked so far; it must not show errors
+    # for fields the user has not reached yet.
+    return DevServerRequestForm(initial=request.GET.dict(), account=account), account
 
 
 @login_required
@@ -230,9 +232,13 @@ def create_flavors(request: HttpRequest) -> HttpResponse:
         if built is None:
             return HttpResponse(status=404)
         form, _account = built
-        return render(
-            request, "devservers/create.html#flavors", {"form": form, "flavor_rows": _flavor_rows(form)}
-        )
+        shown = _flavor_rows(form)
+        if form.initial.get("flavor") not in {flavor.name for flavor in shown}:
+            # The chosen flavor is not of this type or architecture: forget it and its image.
+            form.initial.pop("flavor", None)
+            form.initial.pop("image_id", None)
+            form.fill_choices()
+        return render(request, "devservers/create.html#flavors", {"form": form, "flavor_rows": shown})
     except CloudError as error:
         return _cloud_unavailable(request, error)
 

@@ -282,9 +282,8 @@ def test_choosing_type_architecture_and_vpc_refreshes_the_dependent_choices(page
     assert page.url.endswith("/devservers/new/"), f"the form page was left: {describe(page, 'dependent')}"
 
 
-# The dependent-choice fragments bind the whole form to the few values they include, so the form's
-# validation runs and its errors for fields the user has not reached yet come back in the fragment.
-FRAGMENT_BUG = "app bug: devservers/views.py binds the form to a fragment's partial GET data; see the report"
+# The dependent-choice fragments refill choices from the few values they carry; they must not show
+# validation errors for fields the user has not reached yet (they once did, by binding the form).
 
 
 def _no_field_errors(page: Page, scope: str) -> None:
@@ -292,16 +291,14 @@ def _no_field_errors(page: Page, scope: str) -> None:
     expect(page.locator(f"{scope} .has-error, {scope}.has-error")).to_have_count(0, timeout=1_000)
 
 
-@pytest.mark.xfail(strict=True, reason=FRAGMENT_BUG)
 def test_choosing_a_flavor_does_not_flag_the_image_not_yet_chosen(page, owner, account, emulator):
     log_in(page, owner, next_path="/devservers/new/")
     flavor_radio(page, SEED_FLAVOR).check()
     expect(page.locator(f'#id_image_id option[value="{SEED_IMAGE_ID}"]')).to_be_attached()
 
-    _no_field_errors(page, "#field-image_id")  # shows "Choose an image." before the user could
+    _no_field_errors(page, "#field-image_id")
 
 
-@pytest.mark.xfail(strict=True, reason=FRAGMENT_BUG)
 def test_switching_architecture_drops_the_old_flavor_and_its_images(page, owner, account, emulator):
     log_in(page, owner, next_path="/devservers/new/")
     choose_flavor_and_image(page)
@@ -314,7 +311,6 @@ def test_switching_architecture_drops_the_old_flavor_and_its_images(page, owner,
     expect(page.locator("#id_image_id option")).to_have_text(["Choose an image"], timeout=1_000)
 
 
-@pytest.mark.xfail(strict=True, reason=FRAGMENT_BUG)
 def test_switching_vpc_does_not_flag_the_subnet_and_group_just_refilled(page, owner, account, emulator):
     log_in(page, owner, next_path="/devservers/new/")
     training = next(vpc for vpc in VPCS if vpc.name == "vpc-training")
