@@ -1,5 +1,7 @@
 """Statuses that move with time, and the operations each status allows.
 
+The status names are the client's own constants: one spelling of the documented values.
+
 Nothing runs in the background: every read advances a record from its stored timestamps, so a
 restart or a pause changes nothing but the clock.
 """
@@ -9,24 +11,25 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from modelarts_client.statuses import (
+    CREATE_FAILED,
+    CREATING,
+    DELETE_FAILED,
+    DELETED,
+    DELETING,
+    ERROR,
+    REBOOT_FAILED,
+    REBOOTING,
+    RUNNING,
+    START_FAILED,
+    STARTING,
+    STOP_FAILED,
+    STOPPED,
+    STOPPING,
+)
 from modelarts_emulator.config import LifecycleSettings
 from modelarts_emulator.errors import ApiError
 from modelarts_emulator.servers import ServerRecord
-
-CREATING = "CREATING"
-CREATE_FAILED = "CREATE_FAILED"
-RUNNING = "RUNNING"
-STARTING = "STARTING"
-START_FAILED = "START_FAILED"
-STOPPING = "STOPPING"
-STOPPED = "STOPPED"
-STOP_FAILED = "STOP_FAILED"
-REBOOTING = "REBOOTING"
-REBOOT_FAILED = "REBOOT_FAILED"
-DELETING = "DELETING"
-DELETE_FAILED = "DELETE_FAILED"
-DELETED = "DELETED"
-ERROR = "ERROR"
 
 ALL_STATUSES = (
     CREATING,
