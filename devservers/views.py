@@ -303,18 +303,16 @@ def _safe_next(request: HttpRequest) -> str:
     return target if target.startswith("/") and not target.startswith("//") else ""
 
 
+# Lifecycle actions ---------------------------------------------------------------------------------
+
+
 @login_required
-@require_GET
-def review(request: HttpRequest) -> HttpResponse:
-    teams = selectors.admin_teams_of(request.user)
-    if not teams.exists():
-        return HttpResponse(status=404)
-    team_devservers = selectors.devservers_visible_to(request.user).filter(team__in=teams)
-    context = {
-        "pending": selectors.pending_approvals(request.user),
-        "devservers": team_devservers,
-        "totals": selectors.status_totals(team_devservers),
-        "audit_entries": selectors.audit_entries_for(request.user)[:50],
-        "teams": teams,
-    }
-    return render(request, "devservers/review.html", context)
+@require_http_methods(["POST"])
+def devserver_action(request: HttpRequest, devserver_id: int) -> HttpResponse:
+    return HttpResponse(status=404)
+
+
+@login_required
+@require_http_methods(["POST"])
+def batch_action(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=404)
