@@ -495,6 +495,14 @@ def apply_snapshot(*, devserver_id: int, server: CloudServer) -> bool:
         if newer_known or devserver.status == cloud_statuses.DELETED:
             return False
         status = server.status or devserver.status
+        not_newer = (
+            devserver.cloud_update_at is not None
+            and server.update_at is not None
+            and server.update_at <= devserver.cloud_update_at
+        )
+        if not_newer and _undoes_claimed_action(devserver.status, status):
+            # A snapshot read before an action was asked for would put the old status back.
+            return False
         fields = _snapshot_fields(devserver, server)
         if status == devserver.status and fields["cloud_update_at"] == devserver.cloud_update_at:
             return False
@@ -505,6 +513,13 @@ def apply_snapshot(*, devserver_id: int, server: CloudServer) -> bool:
         )
         _set_status(devserver, status, message=reason, **fields)
         return True
+
+
+def _undoes_claimed_action(current_status: str, incoming_status: str) -> bool:
+    return any(
+        action.transitional_status == current_status and action.allowed_in(incoming_status)
+        for action in rules.LIFECYCLE_ACTIONS.values()
+    )
 
 
 def mark_gone(*, devserver_id: int, message: str) -> None:

@@ -7,7 +7,7 @@ import logging
 
 from celery import shared_task
 
-from devservers import services
+from devservers import actions, services
 from devservers.models import CloudAccount
 from devservers.services import NextStep, Step
 from modelarts_client import CloudError
@@ -60,3 +60,13 @@ def reconcile_account(account_id: int) -> None:
 def reconcile_all_accounts() -> None:
     for account_id in CloudAccount.objects.filter(is_active=True).values_list("pk", flat=True):
         reconcile_account.delay(account_id)
+
+
+@shared_task
+def run_action(
+    devserver_id: int, action_name: str, previous_status: str, actor_id: int | None = None
+) -> None:
+    next_step = actions.perform_action(
+        devserver_id=devserver_id, action_name=action_name, previous_status=previous_status, actor_id=actor_id
+    )
+    _schedule(devserver_id, next_step)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from devservers import live, rules, selectors, services
+from devservers import actions, live, rules, selectors, services
 from devservers.forms import DevServerRequestForm
 from devservers.models import AWAITING_APPROVAL, CloudAccount, DevServer, Team
 from modelarts_client import CloudError
@@ -48,6 +48,7 @@ def _list_context(request: HttpRequest) -> dict:
     return {
         "devservers": devservers,
         "totals": selectors.status_totals(devservers),
+        "actionable_ids": selectors.actionable_ids(request.user, devservers),
         "live_token": token,
         "show_team": selectors.teams_of(request.user).count() > 1 or request.user.is_superuser,
     }
@@ -80,6 +81,7 @@ def _detail_context(request: HttpRequest, devserver_id: int) -> dict:
         "live_token": token,
         "can_decide": devserver.status == AWAITING_APPROVAL
         and selectors.is_team_admin(request.user, devserver.team),
+        "can_act": selectors.can_act_on(request.user, devserver),
     }
 
 
@@ -306,13 +308,55 @@ def _safe_next(request: HttpRequest) -> str:
 # Lifecycle actions ---------------------------------------------------------------------------------
 
 
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    return redirect(_safe_next(request) or fallback)
+
+
 @login_required
 @require_http_methods(["POST"])
 def devserver_action(request: HttpRequest, devserver_id: int) -> HttpResponse:
-    return HttpResponse(status=404)
+    devserver = selectors.devserver_for_user(request.user, devserver_id)
+    action_name = request.POST.get("action", "")
+    if action_name == "delete" and request.POST.get("confirmed") != "yes":
+        return render(
+            request,
+            "devservers/confirm_delete.html",
+            {"devservers": [devserver], "next_url": _safe_next(request)},
+        )
+    outcome = actions.request_action(actor=request.user, devserver=devserver, action_name=action_name)
+    if outcome.accepted:
+        messages.success(
+            request, f"{action_name.capitalize()} of {devserver.name} asked; progress shows below."
+        )
+    else:
+        messages.error(request, outcome.reason)
+    return _back(request, reverse("devservers:detail", args=[devserver.pk]))
 
 
 @login_required
 @require_http_methods(["POST"])
 def batch_action(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=404)
+    selected_ids = [value for value in request.POST.getlist("selected") if value.isdigit()]
+    chosen = list(selectors.devservers_visible_to(request.user).filter(pk__in=selected_ids).order_by("name"))
+    action_name = request.POST.get("action", "")
+    if not chosen:
+        messages.error(request, "Select at least one server first.")
+        return _back(request, reverse("devservers:list"))
+    if action_name == "delete" and request.POST.get("confirmed") != "yes":
+        return render(
+            request,
+            "devservers/confirm_delete.html",
+            {"devservers": chosen, "next_url": _safe_next(request), "batch": True},
+        )
+    outcomes = [
+        actions.request_action(actor=request.user, devserver=row, action_name=action_name) for row in chosen
+    ]
+    accepted = [outcome.devserver.name for outcome in outcomes if outcome.accepted]
+    if accepted:
+        messages.success(
+            request, f"{action_name.capitalize()} asked for {len(accepted)}: {', '.join(accepted)}."
+        )
+    for outcome in outcomes:
+        if not outcome.accepted:
+            messages.error(request, outcome.reason)
+    return _back(request, reverse("devservers:list"))

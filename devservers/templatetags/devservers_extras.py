@@ -1,5 +1,7 @@
 from django import template
 
+from devservers.rules import LIFECYCLE_ACTIONS
+
 register = template.Library()
 
 
@@ -7,3 +9,9 @@ register = template.Library()
 def errors_for(form, field_name: str) -> list[str]:
     """Errors of one field, the form's own and those the cloud sent back for it."""
     return form.field_errors(field_name)
+
+
+@register.filter
+def lifecycle_actions(devserver) -> list[tuple[object, bool]]:
+    """Every action, with whether the server's status allows it now (the buttons show both)."""
+    return [(action, action.allowed_in(devserver.status)) for action in LIFECYCLE_ACTIONS.values()]
