@@ -160,7 +160,8 @@ def _team_and_account(request: HttpRequest) -> tuple[Team | None, CloudAccount |
     params = request.POST if request.method == "POST" else request.GET
     teams = selectors.teams_of(request.user)
     team_id = params.get("team", "")
-    team = teams.filter(pk=team_id).first() if team_id.isdigit() else teams.first()
+    # A team the user is not in (a tampered form) falls back to their first team, never to its account.
+    team = (teams.filter(pk=team_id).first() if team_id.isdigit() else None) or teams.first()
     accounts = selectors.accounts_for(request.user, team)
     account_id = params.get("account", "")
     account = accounts.filter(pk=account_id).first() if account_id.isdigit() else None

@@ -1,0 +1,74 @@
+"""Several teams per user, superusers, and read-only rows of teammates."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from devservers.models import DevServer, Membership, Team
+from tests.fixtures.dashboard import STOCK_PASSWORD
+
+from .forms_data import valid_request
+from .test_pages import make_devserver
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=STOCK_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def two_teams(account, owner) -> tuple[Team, Team]:
+    first, second = Team.objects.create(name="vision"), Team.objects.create(name="speech")
+    for team in (first, second):
+        team.accounts.add(account)
+        Membership.objects.create(team=team, user=owner)
+    return first, second
+
+
+def test_a_user_in_several_teams_is_asked_which_team_a_request_is_for(two_teams, owner):
+    _vision, speech = two_teams
+    client = logged_in(owner)
+
+    form_page = client.get(reverse("devservers:create")).content.decode()
+    assert 'id="team-switch"' in form_page and ">vision<" in form_page and ">speech<" in form_page
+
+    client.post(reverse("devservers:create"), valid_request(name="for-speech", team=speech.pk))
+    assert DevServer.objects.get(name="for-speech").team == speech
+
+
+def test_a_request_cannot_name_a_team_the_user_is_not_in(two_teams, owner, outsider, account):
+    foreign = Team.objects.create(name="foreign")
+    foreign.accounts.add(account)
+    logged_in(owner).post(reverse("devservers:create"), valid_request(name="sneaky", team=foreign.pk))
+    assert DevServer.objects.get(name="sneaky").team in two_teams
+
+
+def test_superusers_see_every_teams_instances(two_teams, owner, outsider, account):
+    other_team = Team.objects.create(name="elsewhere")
+    make_devserver(outsider, account, team=other_team, name="elsewhere-box")
+    make_devserver(owner, account, team=two_teams[0], name="vision-box")
+    root = User.objects.create_superuser("root", password=STOCK_PASSWORD)
+
+    page = logged_in(root).get(reverse("devservers:list")).content.decode()
+
+    assert "elsewhere-box" in page and "vision-box" in page
+
+
+def test_a_teammates_row_is_read_only_for_a_member(two_teams, owner, teammate, account):
+    vision, _speech = two_teams
+    Membership.objects.create(team=vision, user=teammate)
+    theirs = make_devserver(teammate, account, team=vision, name="teammates-box", cloud_id="c-1")
+    mine = make_devserver(owner, account, team=vision, name="my-box", cloud_id="c-2")
+    client = logged_in(owner)
+
+    list_page = client.get(reverse("devservers:list")).content.decode()
+    detail = client.get(reverse("devservers:detail", args=[theirs.pk])).content.decode()
+
+    assert "teammates-box" in list_page
+    assert f'value="{theirs.pk}"' not in list_page and f'value="{mine.pk}"' in list_page
+    assert 'data-action="stop"' not in detail
+    assert 'data-action="stop"' in client.get(reverse("devservers:detail", args=[mine.pk])).content.decode()
