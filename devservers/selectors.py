@@ -40,7 +40,8 @@ def devservers_visible_to(user: AbstractBaseUser) -> QuerySet[DevServer]:
     if user.is_superuser:
         return rows
     team_ids = list(teams_of(user).values_list("pk", flat=True))
-    return rows.filter(Q(team_id__in=team_ids) | Q(team__isnull=True, owner=user))
+    # Owners keep seeing their own servers, also after leaving the team they were made for.
+    return rows.filter(Q(team_id__in=team_ids) | Q(owner=user))
 
 
 def devserver_for_user(user: AbstractBaseUser, devserver_id: int) -> DevServer:

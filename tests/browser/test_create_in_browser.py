@@ -43,7 +43,7 @@ WATCH_ROW_JS = """
   window.__swaps = 0;
   document.body.addEventListener("htmx:afterSwap", () => { window.__swaps += 1; });
   const record = () => {
-    const link = [...document.querySelectorAll("#devserver-rows tbody tr td:first-child a")]
+    const link = [...document.querySelectorAll("#devserver-rows tbody tr td.name a")]
       .find((a) => a.textContent.trim() === rowName);
     const badge = link && link.closest("tr").querySelector("[data-testid=status]");
     if (!badge) return;
@@ -99,7 +99,7 @@ def wait_until_running(page: Page, name: str) -> None:
     try:
         page.wait_for_function(
             """(rowName) => [...document.querySelectorAll("#devserver-rows tbody tr")].some((row) =>
-                 row.querySelector("td:first-child a")?.textContent.trim() === rowName
+                 row.querySelector("td.name a")?.textContent.trim() === rowName
                  && row.querySelector("[data-testid=status]").textContent.trim() === "Running")""",
             arg=name,
             timeout=RUNNING_TIMEOUT_MS,

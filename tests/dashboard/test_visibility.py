@@ -72,3 +72,12 @@ def test_a_teammates_row_is_read_only_for_a_member(two_teams, owner, teammate, a
     assert f'value="{theirs.pk}"' not in list_page and f'value="{mine.pk}"' in list_page
     assert 'data-action="stop"' not in detail
     assert 'data-action="stop"' in client.get(reverse("devservers:detail", args=[mine.pk])).content.decode()
+
+
+def test_an_owner_still_sees_their_server_after_leaving_the_team(two_teams, owner, outsider, account):
+    vision, _speech = two_teams
+    devserver = make_devserver(owner, account, team=vision, name="kept-after-leaving")
+    Membership.objects.filter(team=vision, user=owner).delete()
+
+    assert logged_in(owner).get(reverse("devservers:detail", args=[devserver.pk])).status_code == 200
+    assert logged_in(outsider).get(reverse("devservers:detail", args=[devserver.pk])).status_code == 404
