@@ -1,5 +1,6 @@
 """Every read the pages make, and who may see or act on what."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -116,3 +117,11 @@ def audit_entries_for(user: AbstractBaseUser) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(team__in=admin_teams_of(user)).select_related(
         "actor", "devserver", "team"
     )
+
+
+def owner_candidates(devserver: DevServer) -> QuerySet:
+    """Whom an imported server may be given to: its team's members (anyone, for a server of no team)."""
+    users = get_user_model().objects.filter(is_active=True).order_by("username")
+    if devserver.team_id is None:
+        return users
+    return users.filter(memberships__team_id=devserver.team_id)

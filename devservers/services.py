@@ -8,16 +8,16 @@ import logging
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from devservers import live, rules
+from devservers import catalog, live, rules
 from devservers.cloud import client_for
 from devservers.crypto import decrypt_secret, encrypt_secret
 from devservers.forms import DevServerSpec
@@ -554,24 +554,190 @@ def _follow_delay(attempt: int) -> float:
 
 # Reconciling --------------------------------------------------------------------------------------------
 
+IMPORTED_NOTE = "Imported: found in the cloud, not created here"
+# A server the cloud lists without a status; the next snapshot replaces it.
+UNKNOWN_CLOUD_STATUS = "UNKNOWN"
+# A row in one of these no longer holds its name (the live-name constraint's own condition).
+NAME_RELEASING_STATUSES = (REJECTED, DECLINED, cloud_statuses.DELETED)
+
 
 def reconcile_account(*, account_id: int) -> list[int]:
-    """Apply the cloud's whole list to the account's rows; return the rows whose submission needs a new task."""
+    """Apply the cloud's whole list to the account's rows and import the servers no row holds;
+    return the rows whose submission needs a new task."""
     account = CloudAccount.objects.get(pk=account_id)
+    listed_from = timezone.now()
     servers_by_id = {
         server.id: server for server in client_for(account).iter_dev_servers(all_users=True) if server.id
     }
     tracked = (
         DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
     )
-    for devserver_id, cloud_id in tracked.values_list("pk", "cloud_id"):
+    for devserver_id, cloud_id, id_known_since in tracked.values_list("pk", "cloud_id", "submitted_at"):
         server = servers_by_id.get(cloud_id)
-        if server is None:
-            mark_gone(devserver_id=devserver_id, message="The server is no longer in the cloud's list.")
-        else:
+        if server is not None:
             apply_snapshot(devserver_id=devserver_id, server=server)
+        elif id_known_since is None or id_known_since < listed_from:
+            # A row that learnt its id while the list was being read may hold a server the list predates.
+            mark_gone(devserver_id=devserver_id, message="The server is no longer in the cloud's list.")
+    import_unknown_servers(account=account, servers=list(servers_by_id.values()))
     flag_slow_devservers(account_id=account_id)
     return _abandoned_submissions(account)
+
+
+def import_unknown_servers(*, account: CloudAccount, servers: list[CloudServer]) -> list[DevServer]:
+    """Servers of the account that no row holds (made in the console, by a script, by another user)
+    become rows marked imported, owned by nobody until a team admin assigns an owner."""
+    live_servers = [server for server in servers if server.id and server.status != cloud_statuses.DELETED]
+    known_ids = set(
+        DevServer.objects.filter(
+            account=account, cloud_id__in=[server.id for server in live_servers]
+        ).values_list("cloud_id", flat=True)
+    )
+    unknown = [server for server in live_servers if server.id not in known_ids]
+    if not unknown:
+        return []
+    try:
+        flavors_by_name = {flavor.name: flavor for flavor in catalog.flavors(account)}
+    except CloudError as error:
+        # Imported without the catalogue, a server would count no accelerators; the next reconcile tries again.
+        logger.warning(
+            "Import of servers of account %s waits for the flavor catalogue: %s", account.pk, error
+        )
+        return []
+    team = _sole_team(account)
+    imported = []
+    for server in unknown:
+        flavor = flavors_by_name.get(server.flavor)
+        accelerators = flavor.accelerator.count if flavor and flavor.accelerator else None
+        devserver = _import_server(
+            account=account, team=team, server=server, accelerator_count=accelerators or 0
+        )
+        if devserver is not None:
+            imported.append(devserver)
+    return imported
+
+
+def _sole_team(account: CloudAccount) -> Team | None:
+    """With several teams on one account nobody can tell whose a server is: only superusers see it."""
+    teams = list(account.teams.all()[:2])
+    return teams[0] if len(teams) == 1 else None
+
+
+def _held_by_a_row(account: CloudAccount, *, cloud_id: str, name: str) -> bool:
+    """A row holds the id, or a live row holds the name: a request before the cloud answered, or
+    whose answer was lost, which the create flow adopts itself. One query, so a row storing its id
+    between two reads cannot slip through."""
+    return (
+        DevServer.objects.filter(account=account)
+        .filter(Q(cloud_id=cloud_id) | (Q(name=name) & ~Q(status__in=NAME_RELEASING_STATUSES)))
+        .exists()
+    )
+
+
+def _import_server(
+    *, account: CloudAccount, team: Team | None, server: CloudServer, accelerator_count: int
+) -> DevServer | None:
+    fields = _imported_fields(server)
+    try:
+        with transaction.atomic():
+            if _held_by_a_row(account, cloud_id=fields["cloud_id"], name=fields["name"]):
+                return None
+            devserver = DevServer(
+                account=account, team=team, owner=None, is_imported=True, accelerator_count=accelerator_count
+            )
+            for name, value in fields.items():
+                setattr(devserver, name, value)
+            for name, value in _snapshot_fields(devserver, server).items():
+                setattr(devserver, name, value)
+            devserver.save()
+            record_event(devserver, kind=DevServerEvent.Kind.NOTE, message=IMPORTED_NOTE)
+            audit(
+                actor=None,
+                action="import",
+                devserver=devserver,
+                outcome="ok",
+                detail=f"{devserver.name} ({devserver.cloud_id}), {devserver.status} in the cloud; owner unknown",
+            )
+            live.bump_after_commit(_live_scopes(devserver))
+    except IntegrityError:
+        # A concurrent reconcile imported it, or a request took the name, after the look-up:
+        # the live-name constraint refused this copy.
+        if _held_by_a_row(account, cloud_id=fields["cloud_id"], name=fields["name"]):
+            return None
+        raise
+    return devserver
+
+
+def _imported_fields(server: CloudServer) -> dict[str, object]:
+    """What the cloud tells about a server; the security group and the password it does not tell."""
+    image = server.image
+    root_volume = next((volume for volume in server.volumes if (volume.type or "").upper() == "ROOT"), None)
+    texts = {
+        "cloud_id": server.id,
+        "name": server.name or server.id,
+        "status": server.status or UNKNOWN_CLOUD_STATUS,
+        "flavor": server.flavor,
+        "image_id": image.image_id if image else None,
+        "image_name": image.name if image else None,
+        "arch": server.arch,
+        "server_type": server.server_type,
+        "vpc_id": server.vpc_id,
+        "subnet_id": server.subnet_id,
+        "availability_zone": server.availability_zone,
+        "key_pair_name": server.key_pair_name,
+        "charging_mode": server.charging_mode or "POST_PAID",
+        "root_volume_type": root_volume.evs_type if root_volume else None,
+    }
+    fields: dict[str, object] = {name: _fitted(name, value) for name, value in texts.items()}
+    fields["security_group_id"] = ""
+    fields["login_method"] = (
+        DevServer.LoginMethod.KEY_PAIR if server.key_pair_name else DevServer.LoginMethod.PASSWORD
+    )
+    fields["root_volume_size"] = root_volume.size if root_volume else None
+    fields["created_at"] = _cloud_time(server.create_at) or timezone.now()
+    # When the row learnt the cloud id, as for a create; a reconcile that listed earlier must not mark it gone.
+    fields["submitted_at"] = timezone.now()
+    return fields
+
+
+def _fitted(field_name: str, value: str | None) -> str:
+    """The cloud's text cut to its column, so one odd value cannot stop every later reconcile."""
+    return (value or "")[: DevServer._meta.get_field(field_name).max_length]
+
+
+def _cloud_time(milliseconds: int | None) -> datetime | None:
+    if milliseconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def assign_owner(*, devserver_id: int, owner: AbstractBaseUser, actor: AbstractBaseUser) -> DevServer:
+    """Give an imported server its owner; the caller has checked the actor's right and the owner's team."""
+    with transaction.atomic():
+        devserver = DevServer.objects.select_for_update().get(pk=devserver_id)
+        previous_owner_id = devserver.owner_id
+        devserver.owner = owner
+        devserver.save(update_fields=["owner", "updated_at"])
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.NOTE,
+            message=f"Owner set to {owner.get_username()} by {actor.get_username()}.",
+        )
+        audit(
+            actor=actor,
+            action="assign_owner",
+            devserver=devserver,
+            outcome="ok",
+            detail=f"assigned to {owner.get_username()}",
+        )
+        scopes = _live_scopes(devserver)
+        if previous_owner_id is not None and previous_owner_id != owner.pk:
+            scopes.append(live.owner_scope(previous_owner_id))
+        live.bump_after_commit(scopes)
+    return devserver
 
 
 def _abandoned_submissions(account: CloudAccount) -> list[int]:
@@ -588,10 +754,13 @@ def _abandoned_submissions(account: CloudAccount) -> list[int]:
 
 
 def flag_slow_devservers(*, account_id: int) -> int:
+    """Flag the dashboard's own creates that are not running within the limit (not imported servers,
+    whose request time nobody knows)."""
     limit = settings.DEVSERVER_RUNNING_LIMIT
     now = timezone.now()
     slow = DevServer.objects.filter(
         account_id=account_id,
+        is_imported=False,
         running_at__isnull=True,
         flagged_slow_at__isnull=True,
         created_at__lt=now - limit,
