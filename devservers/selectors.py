@@ -52,7 +52,8 @@ def devserver_for_user(user: AbstractBaseUser, devserver_id: int) -> DevServer:
 def can_act_on(user: AbstractBaseUser, devserver: DevServer) -> bool:
     if user.is_superuser or is_team_admin(user, devserver.team):
         return True
-    return devserver.owner_id == user.pk and not devserver.is_imported
+    # An imported server has no owner until an admin assigns one; from then on the owner acts on it.
+    return devserver.owner_id == user.pk
 
 
 def actionable_ids(user: AbstractBaseUser, devservers: QuerySet[DevServer]) -> set[int]:
@@ -60,7 +61,7 @@ def actionable_ids(user: AbstractBaseUser, devservers: QuerySet[DevServer]) -> s
     if user.is_superuser:
         return set(devservers.values_list("pk", flat=True))
     admin_team_ids = list(admin_teams_of(user).values_list("pk", flat=True))
-    mine = Q(owner=user, is_imported=False) | Q(team_id__in=admin_team_ids)
+    mine = Q(owner=user) | Q(team_id__in=admin_team_ids)
     return set(devservers.filter(mine).values_list("pk", flat=True))
 
 

@@ -572,10 +572,13 @@ def reconcile_account(*, account_id: int) -> list[int]:
     tracked = (
         DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
     )
-    for devserver_id, cloud_id, id_known_since in tracked.values_list("pk", "cloud_id", "submitted_at"):
+    rows = tracked.values_list("pk", "cloud_id", "submitted_at", "status", "cloud_update_at")
+    for devserver_id, cloud_id, id_known_since, status, update_at in rows:
         server = servers_by_id.get(cloud_id)
         if server is not None:
-            apply_snapshot(devserver_id=devserver_id, server=server)
+            # Most rows have not changed; skip the row lock and transaction apply_snapshot would take.
+            if server.status != status or server.update_at != update_at:
+                apply_snapshot(devserver_id=devserver_id, server=server)
         elif id_known_since is None or id_known_since < listed_from:
             # A row that learnt its id while the list was being read may hold a server the list predates.
             mark_gone(devserver_id=devserver_id, message="The server is no longer in the cloud's list.")
