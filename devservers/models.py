@@ -17,6 +17,10 @@ CHANGING_STATUSES = frozenset({QUEUED, SUBMITTING, OUTCOME_UNKNOWN, *cloud_statu
 # Nothing more can happen to a row in these, so pages stop polling it.
 FINAL_STATUSES = frozenset({REJECTED, DECLINED, cloud_statuses.DELETED})
 FAILED_STATUSES = frozenset({REJECTED, DECLINED, *cloud_statuses.FAILED_STATUSES})
+# Rows that no longer hold a server (or never will, or are letting it go): limits and totals skip them.
+NOT_HOLDING_STATUSES = frozenset(
+    {REJECTED, DECLINED, cloud_statuses.DELETED, cloud_statuses.DELETING, cloud_statuses.CREATE_FAILED}
+)
 
 STATUS_LABELS = {
     QUEUED: "Queued",

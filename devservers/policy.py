@@ -5,11 +5,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Sum
 
-from devservers.models import DECLINED, REJECTED, DevServer, Team, TeamPolicy
+from devservers.models import NOT_HOLDING_STATUSES, DevServer, Team, TeamPolicy
 from modelarts_client import Flavor
 
-# Rows that no longer hold a server (or never will) do not count against limits.
-_NOT_HOLDING = [REJECTED, DECLINED, "DELETED", "CREATE_FAILED", "DELETING"]
 _MONTHS_PER_PERIOD = {"MONTH": 1, "YEAR": 12}
 
 
@@ -27,7 +25,7 @@ def policy_of(team: Team) -> TeamPolicy | None:
 
 
 def _usage(team: Team, owner: AbstractBaseUser | None = None) -> tuple[int, int]:
-    rows = DevServer.objects.filter(team=team).exclude(status__in=_NOT_HOLDING)
+    rows = DevServer.objects.filter(team=team).exclude(status__in=NOT_HOLDING_STATUSES)
     if owner is not None:
         rows = rows.filter(owner=owner)
     totals = rows.aggregate(servers=Count("pk"), accelerators=Sum("accelerator_count"))

@@ -25,6 +25,7 @@ from devservers.models import (
     CHANGING_STATUSES,
     DECLINED,
     FAILED_STATUSES,
+    NOT_HOLDING_STATUSES,
     OUTCOME_UNKNOWN,
     QUEUED,
     REJECTED,
@@ -55,7 +56,6 @@ STATUS_ORDER = (
     cloud_statuses.ERROR, REJECTED, DECLINED,
 )  # fmt: skip
 # Rows in these hold no server (or never will), so their accelerators are not in use.
-NOT_HOLDING_A_SERVER = (REJECTED, DECLINED, cloud_statuses.DELETED, cloud_statuses.CREATE_FAILED)
 
 BILLING_CHOICES = [("", "Any billing"), ("POST_PAID", "Pay-per-use"), ("PRE_PAID", "Prepaid")]
 AGE_DAYS = {"1d": 1, "7d": 7, "30d": 30}
@@ -258,7 +258,7 @@ def review_totals(rows: QuerySet[DevServer]) -> ReviewTotals:
         running=Count("pk", filter=Q(status=cloud_statuses.RUNNING)),
         changing=Count("pk", filter=Q(status__in=list(CHANGING_STATUSES))),
         awaiting=Count("pk", filter=Q(status=AWAITING_APPROVAL)),
-        accelerators=Sum("accelerator_count", filter=~Q(status__in=NOT_HOLDING_A_SERVER)),
+        accelerators=Sum("accelerator_count", filter=~Q(status__in=NOT_HOLDING_STATUSES)),
     )
     by_flavor = list(
         unordered.values("flavor").annotate(rows=Count("pk")).order_by("flavor").values_list("flavor", "rows")

@@ -96,3 +96,14 @@ def test_an_imported_server_is_acted_on_by_admins_and_then_by_the_owner_they_ass
     imported.refresh_from_db()
     assert imported.owner == owner
     assert 'data-action="stop"' in member.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+
+
+def test_only_team_admins_are_offered_the_review_and_audit_pages(two_teams, owner, teammate):
+    vision, _speech = two_teams
+    Membership.objects.create(team=vision, user=teammate, role=Membership.Role.ADMIN)
+
+    member_page = logged_in(owner).get(reverse("devservers:list")).content.decode()
+    admin_page = logged_in(teammate).get(reverse("devservers:list")).content.decode()
+
+    assert reverse("devservers:review") not in member_page and reverse("devservers:audit") not in member_page
+    assert reverse("devservers:review") in admin_page and reverse("devservers:audit") in admin_page
