@@ -83,19 +83,28 @@ def test_an_owner_still_sees_their_server_after_leaving_the_team(two_teams, owne
     assert logged_in(outsider).get(reverse("devservers:detail", args=[devserver.pk])).status_code == 404
 
 
-def test_an_imported_server_is_acted_on_by_admins_and_then_by_the_owner_they_assign(two_teams, owner, teammate, account):
+def test_an_imported_server_is_acted_on_by_admins_and_then_by_the_owner_they_assign(
+    two_teams, owner, teammate, account
+):
     vision, _speech = two_teams
     Membership.objects.create(team=vision, user=teammate, role=Membership.Role.ADMIN)
     imported = make_devserver(None, account, team=vision, name="found", cloud_id="c-9", is_imported=True)
     member, admin = logged_in(owner), logged_in(teammate)
 
-    assert 'data-action="stop"' not in member.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
-    assert 'data-action="stop"' in admin.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+    assert (
+        'data-action="stop"'
+        not in member.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+    )
+    assert (
+        'data-action="stop"' in admin.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+    )
     admin.post(reverse("devservers:assign-owner", args=[imported.pk]), {"owner": owner.pk})
 
     imported.refresh_from_db()
     assert imported.owner == owner
-    assert 'data-action="stop"' in member.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+    assert (
+        'data-action="stop"' in member.get(reverse("devservers:detail", args=[imported.pk])).content.decode()
+    )
 
 
 def test_only_team_admins_are_offered_the_review_and_audit_pages(two_teams, owner, teammate):

@@ -1,24 +1,36 @@
-"""Demo data: three users and a cloud account pointing at the local emulator.
+"""Demo data: two teams on two emulator projects, their users, and a superuser.
 
 Only for the demo: it reads the emulator's published default credentials, the one place the
 dashboard knows the emulator exists.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
 from devservers.crypto import encrypt_secret
-from devservers.models import CloudAccount
+from devservers.models import CloudAccount, Membership, Team, TeamPolicy
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    name: str
+    password: str
+    team: str
+    role: str
+
 
 DEMO_USERS = (
-    ("admin", "admin-demo-pass", True),
-    ("alice", "alice-demo-pass", False),
-    ("bob", "bob-demo-pass", False),
+    DemoUser("admin", "admin-demo-pass", "", "superuser: sees and manages everything"),
+    DemoUser("alice", "alice-demo-pass", "ML Platform", Membership.Role.MEMBER),
+    DemoUser("bob", "bob-demo-pass", "ML Platform", Membership.Role.ADMIN),
+    DemoUser("carol", "carol-demo-pass", "Research", Membership.Role.ADMIN),
 )
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo users and the emulator cloud account; prints the logins."
+    help = "Create (or reset) the demo users, teams and emulator cloud accounts; prints the logins."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--emulator-url", default="http://127.0.0.1:8900")
@@ -27,29 +39,67 @@ class Command(BaseCommand):
         from modelarts_emulator import config as emulator_config
 
         url = emulator_url.rstrip("/")
-        account, _created = CloudAccount.objects.update_or_create(
-            name="Emulator (local)",
+        endpoints = {"modelarts_endpoint": url, "vpc_endpoint": url, "ecs_endpoint": url, "iam_endpoint": url}
+        platform_account = self._account(
+            "Emulator (local)",
+            emulator_config.DEFAULT_PROJECT_ID,
+            emulator_config.DEFAULT_ACCESS_KEY,
+            emulator_config.DEFAULT_SECRET_KEY,
+            region=emulator_config.DEFAULT_REGION,
+            **endpoints,
+        )
+        research_account = self._account(
+            "Emulator (research project)",
+            emulator_config.OTHER_PROJECT_ID,
+            emulator_config.SECOND_ACCESS_KEY,
+            emulator_config.SECOND_SECRET_KEY,
+            region=emulator_config.DEFAULT_REGION,
+            **endpoints,
+        )
+        teams = {
+            "ML Platform": self._team("ML Platform", platform_account),
+            "Research": self._team("Research", research_account),
+        }
+        self.stdout.write(
+            f"Cloud accounts on the emulator at {url}: {platform_account.name}, {research_account.name}"
+        )
+        self.stdout.write("Demo logins (user / password):")
+        for demo in DEMO_USERS:
+            self._user(demo, teams)
+            where = f"{demo.role} of {demo.team}" if demo.team else demo.role
+            self.stdout.write(f"  {demo.name:<6} / {demo.password:<16} {where}")
+        self.stdout.write(
+            "ML Platform's policy holds accelerator (GPU/NPU) and prepaid requests for a team admin's approval."
+        )
+
+    def _account(
+        self, name: str, project_id: str, access_key: str, secret_key: str, **fields: str
+    ) -> CloudAccount:
+        account, _ = CloudAccount.objects.update_or_create(
+            name=name,
             defaults={
-                "region": emulator_config.DEFAULT_REGION,
-                "project_id": emulator_config.DEFAULT_PROJECT_ID,
-                "modelarts_endpoint": url,
-                "vpc_endpoint": url,
-                "ecs_endpoint": url,
-                "iam_endpoint": url,
+                "project_id": project_id,
                 "auth_method": CloudAccount.AuthMethod.AKSK,
-                "access_key": emulator_config.DEFAULT_ACCESS_KEY,
-                "secret_key_encrypted": encrypt_secret(emulator_config.DEFAULT_SECRET_KEY),
+                "access_key": access_key,
+                "secret_key_encrypted": encrypt_secret(secret_key),
                 "is_active": True,
+                **fields,
             },
         )
-        user_model = get_user_model()
-        self.stdout.write(f"Cloud account: {account} -> {url}")
-        self.stdout.write("Demo logins (user / password):")
-        for username, password, is_superuser in DEMO_USERS:
-            user, _ = user_model.objects.get_or_create(username=username)
-            user.is_staff = is_superuser
-            user.is_superuser = is_superuser
-            user.set_password(password)
-            user.save()
-            role = "superuser" if is_superuser else "engineer"
-            self.stdout.write(f"  {username:<6} / {password}   ({role})")
+        return account
+
+    def _team(self, name: str, account: CloudAccount) -> Team:
+        team, _ = Team.objects.get_or_create(name=name)
+        team.accounts.set([account])
+        TeamPolicy.objects.get_or_create(team=team, defaults={"max_accelerators_per_team": 16})
+        return team
+
+    def _user(self, demo: DemoUser, teams: dict[str, Team]) -> None:
+        user, _ = get_user_model().objects.get_or_create(username=demo.name)
+        user.is_staff = user.is_superuser = not demo.team
+        user.set_password(demo.password)
+        user.save()
+        if demo.team:
+            Membership.objects.update_or_create(
+                team=teams[demo.team], user=user, defaults={"role": demo.role}
+            )
