@@ -372,6 +372,12 @@ class DevServerRequestForm(forms.Form):
         self.cloud_errors.setdefault(field, []).append(message)
         return field
 
+    def flavor_notes(self) -> dict[str, policy.FlavorNote]:
+        if self.team is None or self.user is None:
+            return {}
+        admin = selectors.is_team_admin(self.user, self.team)
+        return policy.flavor_notes(team=self.team, is_team_admin=admin, flavors=self.flavor_rows)
+
     def add_cloud_refusal(self, *, error_code: str, error_msg: str) -> str:
         """Place a refusal the cloud sent after submission at the field it names."""
         if error_code == "ModelArts.6301":

@@ -97,3 +97,23 @@ def _check_limits(
                 field_name,
                 f"Team {team} allows at most {limit} {what}; {in_use} in use, this asks for {wanted - in_use} more.",
             )
+
+
+@dataclass(frozen=True)
+class FlavorNote:
+    text: str
+    blocked: bool
+
+
+def flavor_notes(*, team: Team, is_team_admin: bool, flavors: list[Flavor]) -> dict[str, FlavorNote]:
+    """What the form's flavor table says about each flavor under the team's policy, before any choice."""
+    policy = policy_of(team)
+    if policy is None:
+        return {}
+    notes = {}
+    for flavor in flavors:
+        if policy.allowed_flavors and flavor.name not in policy.allowed_flavors:
+            notes[flavor.name] = FlavorNote("not allowed for your team", blocked=True)
+        elif flavor.accelerator and policy.approval_for_accelerators and not is_team_admin:
+            notes[flavor.name] = FlavorNote("needs approval", blocked=False)
+    return notes

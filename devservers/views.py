@@ -219,12 +219,13 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
 
 
 def _fragment_form(request: HttpRequest) -> tuple[DevServerRequestForm, CloudAccount] | None:
-    _team, account = _team_and_account(request)
+    team, account = _team_and_account(request)
     if account is None:
         return None
     # Unbound: a fragment refills choices from what was picked so far; it must not show errors
     # for fields the user has not reached yet.
-    return DevServerRequestForm(initial=request.GET.dict(), account=account), account
+    form = DevServerRequestForm(initial=request.GET.dict(), account=account, team=team, user=request.user)
+    return form, account
 
 
 @login_required

@@ -225,3 +225,23 @@ def test_audit_entries_are_append_only(team, owner):
         entry.save()
     with pytest.raises(ValueError):
         entry.delete()
+
+
+@pytest.mark.django_db
+def test_the_flavor_table_says_which_flavors_need_approval_or_are_not_allowed(team, owner, teammate, account):
+    TeamPolicy.objects.filter(team=team).update(allowed_flavors=["Si2.large.4", GPU_FLAVOR])
+
+    def row(page: str, flavor: str) -> str:
+        return page.split(f'value="{flavor}"')[1].split("</tr>")[0]
+
+    member_page = logged_in(owner).get(reverse("devservers:create")).content.decode()
+    assert "Needs approval" in row(member_page, GPU_FLAVOR)
+    assert "Not allowed for your team" in row(member_page, "Si2.xlarge.4")
+    assert "disabled" in member_page.split('value="Si2.xlarge.4"')[1].split(">")[0]
+    assert "Needs approval" not in row(member_page, "Si2.large.4")
+    admin_page = logged_in(teammate).get(reverse("devservers:create")).content.decode()
+    assert "Needs approval" not in row(admin_page, GPU_FLAVOR)
+    fragment = logged_in(owner).get(
+        reverse("devservers:create-flavors"), {"server_type": "ECS", "arch": "X86"}
+    )
+    assert "Needs approval" in row(fragment.content.decode(), GPU_FLAVOR)
