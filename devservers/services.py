@@ -206,53 +206,67 @@ def devserver_request(
     return rows
 
 
+def _decide(
+    *,
+    devserver_id: int,
+    actor: AbstractBaseUser,
+    status: str,
+    action: str,
+    outcome: str,
+    message: str,
+    **fields: object,
+) -> DevServer | None:
+    """Move a request out of AWAITING_APPROVAL; None when another decision came first."""
+    now = timezone.now()
+    decided = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
+        status=status, decided_by=actor, decided_at=now, updated_at=now, **fields
+    )
+    if not decided:
+        return None
+    devserver = DevServer.objects.get(pk=devserver_id)
+    record_event(
+        devserver,
+        kind=DevServerEvent.Kind.STATUS,
+        status_from=AWAITING_APPROVAL,
+        status_to=status,
+        message=message,
+    )
+    audit(actor=actor, action=action, devserver=devserver, outcome=outcome, detail=devserver.decline_reason)
+    live.bump_after_commit(_live_scopes(devserver))
+    return devserver
+
+
 def approve_request(*, devserver_id: int, actor: AbstractBaseUser) -> bool:
     """Release a held-back request to the worker; False when it was no longer waiting."""
     from devservers import tasks
 
     with transaction.atomic():
-        approved = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
-            status=QUEUED, decided_by=actor, decided_at=timezone.now(), updated_at=timezone.now()
-        )
-        if not approved:
-            return False
-        devserver = DevServer.objects.get(pk=devserver_id)
-        record_event(
-            devserver,
-            kind=DevServerEvent.Kind.STATUS,
-            status_from=AWAITING_APPROVAL,
-            status_to=QUEUED,
+        devserver = _decide(
+            devserver_id=devserver_id,
+            actor=actor,
+            status=QUEUED,
+            action="approve",
+            outcome="approved",
             message=f"Approved by {actor.get_username()}.",
         )
-        audit(actor=actor, action="approve", devserver=devserver, outcome="approved")
-        transaction.on_commit(lambda: tasks.submit_devserver.delay(devserver_id))
-        live.bump_after_commit(_live_scopes(devserver))
-    return True
+        if devserver is not None:
+            transaction.on_commit(lambda: tasks.submit_devserver.delay(devserver_id))
+    return devserver is not None
 
 
 def decline_request(*, devserver_id: int, actor: AbstractBaseUser, reason: str) -> bool:
     with transaction.atomic():
-        declined = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
+        devserver = _decide(
+            devserver_id=devserver_id,
+            actor=actor,
             status=DECLINED,
-            decided_by=actor,
-            decided_at=timezone.now(),
+            action="decline",
+            outcome="declined",
+            message=f"Declined by {actor.get_username()}: {reason}",
             decline_reason=reason,
             admin_pass_encrypted="",
-            updated_at=timezone.now(),
         )
-        if not declined:
-            return False
-        devserver = DevServer.objects.get(pk=devserver_id)
-        record_event(
-            devserver,
-            kind=DevServerEvent.Kind.STATUS,
-            status_from=AWAITING_APPROVAL,
-            status_to=DECLINED,
-            message=f"Declined by {actor.get_username()}: {reason}",
-        )
-        audit(actor=actor, action="decline", devserver=devserver, outcome="declined", detail=reason)
-        live.bump_after_commit(_live_scopes(devserver))
-    return True
+    return devserver is not None
 
 
 def _spec_fields(spec: DevServerSpec) -> dict[str, object]:

@@ -7,17 +7,11 @@ from django.urls import reverse
 from devservers import services
 from devservers.cloud import client_for
 from devservers.models import AuditEntry, DevServer, Membership, Team
-from tests.fixtures.dashboard import STOCK_PASSWORD, wait_for_status
+from tests.fixtures.dashboard import logged_in, wait_for_status
 
 from .test_pages import make_devserver
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=STOCK_PASSWORD)
-    return client
 
 
 def running_server(owner, account, emulator, name: str, **fields) -> DevServer:

@@ -1,22 +1,15 @@
 """Pages and fragments: login, who may see what, and live polls that cost nothing when nothing changed."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from devservers import live
 from devservers.models import DevServer
-from tests.fixtures.dashboard import STOCK_PASSWORD
+from tests.fixtures.dashboard import logged_in
 
 from .forms_data import SEED_IMAGE_ID, SEED_SECURITY_GROUP_ID, SEED_SUBNET_ID, SEED_VPC_ID
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=STOCK_PASSWORD)
-    return client
 
 
 def make_devserver(owner, account, **fields) -> DevServer:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from devservers import live, services
 from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
+from tests.fixtures.dashboard import logged_in
 
 from .test_pages import make_devserver
 
@@ -22,13 +23,6 @@ pytestmark = pytest.mark.django_db
 GPU_FLAVOR = "p2s.2xlarge.8"
 CPU_FLAVOR = "Si2.large.4"
 PAGE_URLS = ("devservers:review", "devservers:review-csv", "devservers:audit")
-
-
-def logged_in(user) -> Client:
-    # force_login skips the password hash; logging in is not what these tests are about.
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def days_ago(days: float) -> datetime.datetime:

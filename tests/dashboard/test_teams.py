@@ -1,22 +1,15 @@
 """Teams: who sees what, the outsider walk over every URL, policy limits, and approval through the worker."""
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
-from tests.fixtures.dashboard import STOCK_PASSWORD, wait_for_status
+from tests.fixtures.dashboard import logged_in, wait_for_status
 
 from .forms_data import valid_request
 from .test_pages import make_devserver
 
 GPU_FLAVOR = "p2s.2xlarge.8"
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=STOCK_PASSWORD)
-    return client
 
 
 @pytest.fixture

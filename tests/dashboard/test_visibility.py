@@ -2,22 +2,15 @@
 
 import pytest
 from django.contrib.auth.models import User
-from django.test import Client
 from django.urls import reverse
 
 from devservers.models import DevServer, Membership, Team
-from tests.fixtures.dashboard import STOCK_PASSWORD
+from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
 
 from .forms_data import valid_request
 from .test_pages import make_devserver
 
 pytestmark = pytest.mark.django_db
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=STOCK_PASSWORD)
-    return client
 
 
 @pytest.fixture
