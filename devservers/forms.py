@@ -196,7 +196,10 @@ class DevServerRequestForm(forms.Form):
         self.fields["vpc_id"].choices = [
             (vpc.id, f"{vpc.name} ({vpc.cidr})") for vpc in catalog.vpcs(account)
         ]
-        vpc_id = _choice_value(self, "vpc_id") or next(iter(dict(self.fields["vpc_id"].choices)), "")
+        known_vpc_ids = [vpc_id for vpc_id, _label in self.fields["vpc_id"].choices]
+        chosen_vpc_id = _choice_value(self, "vpc_id")
+        # Only a VPC of the account is looked up: a posted id never reaches the cloud or a cache key.
+        vpc_id = chosen_vpc_id if chosen_vpc_id in known_vpc_ids else next(iter(known_vpc_ids), "")
         self.subnets = catalog.subnets(account, vpc_id) if vpc_id else []
         self.fields["subnet_id"].choices = [
             (subnet.id, f"{subnet.name} ({subnet.cidr}, {subnet.availability_zone or 'any zone'})")
