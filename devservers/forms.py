@@ -375,6 +375,14 @@ class DevServerRequestForm(forms.Form):
         self.cloud_errors.setdefault(field, []).append(message)
         return field
 
+    def shown_flavors(self) -> list[Flavor]:
+        """The flavor table's rows: the account's flavors of the chosen server type and architecture."""
+        server_type = _choice_value(self, "server_type") or "ECS"
+        arch = _choice_value(self, "arch") or "X86"
+        return [
+            flavor for flavor in self.flavor_rows if flavor.server_type == server_type and flavor.arch == arch
+        ]
+
     def flavor_notes(self) -> dict[str, policy.FlavorNote]:
         if self.team is None or self.user is None:
             return {}

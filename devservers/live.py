@@ -10,8 +10,10 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
 
 _VERSION_TTL_SECONDS = 7 * 24 * 3600
 
@@ -69,3 +71,13 @@ def token_is_current(*, user_id: int, token: str) -> bool:
     scopes_text, _, versions_text = body.partition(";")
     scopes = scopes_text.split(",")
     return versions_text == ",".join(str(version) for version in current_versions(scopes))
+
+
+def poll_unchanged(request: HttpRequest) -> bool:
+    """A poll whose token still matches: answerable from the Redis session and counters, with no SQL.
+
+    The user id comes from the session itself, not from request.user, which would load the user.
+    """
+    token = request.GET.get("v", "")
+    user_id = request.session.get(SESSION_KEY)
+    return bool(token) and user_id is not None and token_is_current(user_id=int(user_id), token=token)

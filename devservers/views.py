@@ -4,7 +4,6 @@ import base64
 import binascii
 
 from django.contrib import messages
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -25,18 +24,6 @@ RESUBMIT_FIELDS = (
     "root_volume_size", "charging_mode", "period_type", "period_num", "is_auto_renew", "is_auto_pay",
     "enterprise_project_id",
 )  # fmt: skip
-
-
-def _session_user_id(request: HttpRequest) -> int | None:
-    """The logged-in user's id from the Redis session, without loading the user from the database."""
-    value = request.session.get(SESSION_KEY)
-    return int(value) if value is not None else None
-
-
-def _unchanged_since(request: HttpRequest) -> bool:
-    token = request.GET.get("v", "")
-    user_id = _session_user_id(request)
-    return bool(token) and user_id is not None and live.token_is_current(user_id=user_id, token=token)
 
 
 # The list ---------------------------------------------------------------------------------------
@@ -62,7 +49,7 @@ def devserver_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def devserver_rows(request: HttpRequest) -> HttpResponse:
-    if _unchanged_since(request):
+    if live.poll_unchanged(request):
         return HttpResponse(status=204)
     if not request.user.is_authenticated:
         return HttpResponseClientRedirect(reverse("login"))
@@ -93,7 +80,7 @@ def devserver_detail(request: HttpRequest, devserver_id: int) -> HttpResponse:
 
 @require_GET
 def devserver_panel(request: HttpRequest, devserver_id: int) -> HttpResponse:
-    if _unchanged_since(request):
+    if live.poll_unchanged(request):
         return HttpResponse(status=204)
     if not request.user.is_authenticated:
         return HttpResponseClientRedirect(reverse("login"))
@@ -132,23 +119,9 @@ def _form_page(request: HttpRequest, form: DevServerRequestForm, account: CloudA
         "team": form.team,
         "teams": selectors.teams_of(request.user),
         "password_checks": rules.password_checks(""),
-        "flavor_rows": _flavor_rows(form),
+        "flavor_rows": form.shown_flavors(),
     }
     return render(request, "devservers/create.html", context, status=status)
-
-
-def _flavor_rows(form: DevServerRequestForm) -> list:
-    server_type = _current(form, "server_type") or "ECS"
-    arch = _current(form, "arch") or "X86"
-    return [
-        flavor for flavor in form.flavor_rows if flavor.server_type == server_type and flavor.arch == arch
-    ]
-
-
-def _current(form: DevServerRequestForm, name: str) -> str:
-    if form.is_bound:
-        return str(form.data.get(name, "") or "")
-    return str(form.initial.get(name) or form.fields[name].initial or "")
 
 
 def _cloud_unavailable(request: HttpRequest, error: CloudError) -> HttpResponse:
@@ -236,7 +209,7 @@ def create_flavors(request: HttpRequest) -> HttpResponse:
         if built is None:
             return HttpResponse(status=404)
         form, _account = built
-        shown = _flavor_rows(form)
+        shown = form.shown_flavors()
         if form.initial.get("flavor") not in {flavor.name for flavor in shown}:
             # The chosen flavor is not of this type or architecture: forget it and its image.
             form.initial.pop("flavor", None)

@@ -4,7 +4,6 @@ import csv
 from collections.abc import Iterator
 
 from django import forms
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page
@@ -59,13 +58,6 @@ def _review_scopes(request: HttpRequest) -> list[str]:
     return [live.team_scope(team_id) for team_id in teams]
 
 
-def _poll_unchanged(request: HttpRequest) -> bool:
-    """The results' poll: nothing the page watches changed, so answer without a query."""
-    token = request.GET.get("v", "")
-    user_id = request.session.get(SESSION_KEY)
-    return bool(token) and user_id is not None and live.token_is_current(user_id=int(user_id), token=token)
-
-
 def _review_context(request: HttpRequest) -> dict:
     live_token = live.view_token(user_id=request.user.pk, scopes=_review_scopes(request))
     teams = review_filters.review_teams(request.user)
@@ -91,7 +83,7 @@ def _review_context(request: HttpRequest) -> dict:
 
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
-    if _poll_unchanged(request):
+    if live.poll_unchanged(request):
         return HttpResponse(status=204)
     if not request.user.is_authenticated:
         if request.htmx:
