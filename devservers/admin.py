@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from devservers.crypto import encrypt_secret
 from devservers.models import (
@@ -62,6 +64,12 @@ class CloudAccountForm(forms.ModelForm):
 @admin.register(CloudAccount)
 class CloudAccountAdmin(admin.ModelAdmin):
     form = CloudAccountForm
+
+    # Error reports must not carry the secrets typed into this form.
+    @method_decorator(sensitive_post_parameters("secret_key", "iam_password"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     list_display = ("name", "region", "project_id", "auth_method", "is_active")
     fieldsets = (
         (None, {"fields": ("name", "region", "project_id", "is_active", "userdata_field")}),

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -141,6 +142,7 @@ def _team_and_account(request: HttpRequest) -> tuple[Team | None, CloudAccount |
     return team, account or accounts.first()
 
 
+@sensitive_post_parameters("admin_pass", "admin_pass_confirm")
 @login_required
 @require_http_methods(["GET", "POST"])
 def devserver_create(request: HttpRequest) -> HttpResponse:
