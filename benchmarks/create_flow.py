@@ -67,21 +67,9 @@ class ProfileResult:
 
 
 def _make_account(handle: EmulatorHandle) -> CloudAccount:
-    from devservers.crypto import encrypt_secret
-    from devservers.models import CloudAccount
+    from tests.fixtures.dashboard import emulator_account
 
-    return CloudAccount.objects.create(
-        name="Benchmark emulator",
-        region=handle.region,
-        project_id=handle.project_id,
-        modelarts_endpoint=handle.base_url,
-        vpc_endpoint=handle.base_url,
-        ecs_endpoint=handle.base_url,
-        iam_endpoint=handle.base_url,
-        auth_method=CloudAccount.AuthMethod.AKSK,
-        access_key=handle.access_key,
-        secret_key_encrypted=encrypt_secret(handle.secret_key),
-    )
+    return emulator_account(handle, name="Benchmark emulator")
 
 
 def _spec(name: str) -> DevServerSpec:
