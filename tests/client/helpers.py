@@ -23,23 +23,6 @@ SEED_REQUEST_JSON = """
   "admin_pass" : "@DevServer"
 }
 """
-TABLE_6_FIELDS = (
-    "create_at",
-    "update_at",
-    "charging_mode",
-    "cloud_server",
-    "endpoints_response",
-    "flavor",
-    "id",
-    "key_pair_name",
-    "name",
-    "order_id",
-    "server_image_response",
-    "status",
-    "vpc_id",
-    "endpoints",
-    "image",
-)
 DEADLINE_SECONDS = 10.0
 
 

@@ -16,7 +16,8 @@ from modelarts_client import (
     ServerNetwork,
     statuses,
 )
-from tests.client.helpers import TABLE_6_FIELDS, seed_body, seed_request, wait_for_status
+from tests.client.helpers import seed_body, seed_request, wait_for_status
+from tests.emulator.helpers import TABLE_6_FIELDS
 from tests.fixtures.cloud import ConfigFactory
 
 SEED_VPC_ID = "05982b48-a70f-43a1-a2b0-1fe36a236172"

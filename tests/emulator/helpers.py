@@ -27,6 +27,28 @@ SEED_CREATE_REQUEST: dict[str, Any] = {
 }
 
 
+# Every field of the seed page's response table (Table 6).
+TABLE_6_FIELDS = frozenset(
+    {
+        "create_at",
+        "update_at",
+        "charging_mode",
+        "cloud_server",
+        "endpoints_response",
+        "flavor",
+        "id",
+        "key_pair_name",
+        "name",
+        "order_id",
+        "server_image_response",
+        "status",
+        "vpc_id",
+        "endpoints",
+        "image",
+    }
+)
+
+
 def signed_request(
     emulator: EmulatorHandle,
     method: str,

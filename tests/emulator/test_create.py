@@ -12,26 +12,15 @@ from typing import Any
 import pytest
 
 from modelarts_emulator import catalogue
-from tests.emulator.helpers import SEED_CREATE_REQUEST, create_server, servers_path, signed_request
+from tests.emulator.helpers import (
+    SEED_CREATE_REQUEST,
+    TABLE_6_FIELDS,
+    create_server,
+    servers_path,
+    signed_request,
+)
 from tests.fixtures.emulator import EmulatorHandle
 
-TABLE_6_FIELDS = {
-    "create_at",
-    "update_at",
-    "charging_mode",
-    "cloud_server",
-    "endpoints_response",
-    "flavor",
-    "id",
-    "key_pair_name",
-    "name",
-    "order_id",
-    "server_image_response",
-    "status",
-    "vpc_id",
-    "endpoints",
-    "image",
-}
 EXTRA_FIELDS = {"subnet_id", "volumes", "category", "availability_zone", "server_type", "arch", "fail_reason"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GPU_IMAGE_ID = next(image.id for image in catalogue.IMAGES if image.name == "Ubuntu20.04_x86_64_CUDA11.8_GPU")
