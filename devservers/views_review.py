@@ -91,10 +91,9 @@ def review(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     if not review_filters.may_review(request.user):
         return HttpResponse(status=404)
-    context = _review_context(request)
+    context = {**_review_context(request), "pending": selectors.pending_approvals(request.user)}
     if _fragment_wanted(request):
         return _fragment(request, "devservers/review.html#results", context)
-    context["pending"] = selectors.pending_approvals(request.user)
     return render(request, "devservers/review.html", context)
 
 

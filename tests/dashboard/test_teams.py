@@ -1,5 +1,7 @@
 """Teams: who sees what, the outsider walk over every URL, policy limits, and approval through the worker."""
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -238,3 +240,25 @@ def test_the_flavor_table_says_which_flavors_need_approval_or_are_not_allowed(te
         reverse("devservers:create-flavors"), {"server_type": "ECS", "arch": "X86"}
     )
     assert "Needs approval" in row(fragment.content.decode(), GPU_FLAVOR)
+
+
+@pytest.mark.django_db
+def test_the_review_pages_queue_refreshes_with_its_results_and_keeps_a_typed_reason(
+    team, owner, teammate, account, django_capture_on_commit_callbacks
+):
+    admin = logged_in(teammate)
+    page = admin.get(reverse("devservers:review")).content.decode()
+    token = re.search(r'hx-vals=\'\{"v": "([^"]+)"\}\'', page).group(1)
+    assert "Nothing waits for a decision." in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        logged_in(owner).post(
+            reverse("devservers:create"),
+            valid_request(name="late-gpu", flavor=GPU_FLAVOR, image_id=gpu_image_id(account)),
+        )
+    poll = admin.get(reverse("devservers:review"), {"v": token}, HTTP_HX_REQUEST="true").content.decode()
+
+    queue = poll.split('id="pending-queue"')[1].split("</section>")[0]
+    assert 'hx-swap-oob="true"' in queue and "late-gpu" in queue
+    assert 'hx-preserve="true"' in queue.split('id="reason-')[1].split(">")[0]
+    assert "/devservers/review/" in queue and "?v=" not in queue
