@@ -101,3 +101,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report.sections.append(
         ("browser", f"URL {page.url}\nscreenshot {path}\nconsole errors: {errors}\npage text:\n{text}")
     )
+
+
+CHANGING_LABELS = {"Queued", "Submitting", "Creating"}
+RUNNING_TIMEOUT_MS = 30_000
+
+# Installed in a page with live rows: remembers every state (text, spinner) the named row's badge
+# shows, counts HTMX swaps, and leaves a marker that only survives if the page is never loaded again.
+# Called with [selector of the rows' name links, row name].
+WATCH_ROW_JS = """
+([linkSelector, rowName]) => {
+  window.__marker = 1;
+  window.__seen = [];
+  window.__swaps = 0;
+  document.body.addEventListener("htmx:afterSwap", () => { window.__swaps += 1; });
+  const record = () => {
+    const link = [...document.querySelectorAll(linkSelector)].find((a) => a.textContent.trim() === rowName);
+    const badge = link && link.closest("tr").querySelector("[data-testid=status]");
+    if (!badge) return;
+    const state = { text: badge.textContent.trim(), spinner: !!badge.querySelector(".spinner") };
+    const last = window.__seen[window.__seen.length - 1];
+    if (!last || last.text !== state.text || last.spinner !== state.spinner) window.__seen.push(state);
+  };
+  record();
+  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+"""

@@ -18,34 +18,17 @@ from tests.dashboard.forms_data import GOOD_PASSWORD
 from tests.dashboard.test_pages import make_devserver
 from tests.dashboard.test_teams import GPU_FLAVOR, gpu_image_id
 
-from .conftest import DEFAULT_TIMEOUT_MS, describe, shot_path
+from .conftest import (
+    CHANGING_LABELS,
+    DEFAULT_TIMEOUT_MS,
+    RUNNING_TIMEOUT_MS,
+    WATCH_ROW_JS,
+    describe,
+    shot_path,
+)
 from .test_create_in_browser import choose_flavor_and_image, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHANGING_LABELS = {"Queued", "Submitting", "Creating"}
-RUNNING_TIMEOUT_MS = 30_000
-
-# Installed in the review page: remembers every state the row's badge shows, counts HTMX swaps, and
-# leaves a marker that only survives if the page is never loaded again.
-WATCH_REVIEW_ROW_JS = """
-(rowName) => {
-  window.__marker = 1;
-  window.__seen = [];
-  window.__swaps = 0;
-  document.body.addEventListener("htmx:afterSwap", () => { window.__swaps += 1; });
-  const record = () => {
-    const link = [...document.querySelectorAll("#review-results tbody tr td:first-child a")]
-      .find((a) => a.textContent.trim() === rowName);
-    const badge = link && link.closest("tr").querySelector("[data-testid=status]");
-    if (!badge) return;
-    const text = badge.textContent.trim();
-    if (window.__seen[window.__seen.length - 1] !== text) window.__seen.push(text);
-  };
-  record();
-  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
-}
-"""
 
 
 @pytest.fixture
@@ -132,7 +115,7 @@ def test_an_admin_approves_a_request_and_watches_it_reach_running(
     expect(admin_page.get_by_text("Nothing waits for a decision.")).to_be_visible()
 
     # From here on nothing reloads: the results poll and swap themselves.
-    admin_page.evaluate(WATCH_REVIEW_ROW_JS, "gpu-box")
+    admin_page.evaluate(WATCH_ROW_JS, ["#review-results tbody tr td:first-child a", "gpu-box"])
     admin_navigations = watch_navigations(admin_page)
     try:
         admin_page.wait_for_function(
@@ -149,7 +132,7 @@ def test_an_admin_approves_a_request_and_watches_it_reach_running(
             f"{describe(admin_page, 'review-running')}"
         ) from error
 
-    seen = admin_page.evaluate("window.__seen")
+    seen = [state["text"] for state in admin_page.evaluate("window.__seen")]
     assert admin_navigations == [], f"the review page navigated: {admin_navigations}"
     assert admin_page.evaluate("window.__marker") == 1, "the review page was reloaded"
     assert admin_page.evaluate("window.__swaps") >= 1, "no HTMX swap, yet the row changed"

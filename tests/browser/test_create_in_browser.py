@@ -27,34 +27,9 @@ from tests.dashboard.forms_data import (
 )
 from tests.fixtures.dashboard import STOCK_PASSWORD
 
-from .conftest import describe, shot_path
+from .conftest import CHANGING_LABELS, RUNNING_TIMEOUT_MS, WATCH_ROW_JS, describe, shot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHANGING_LABELS = {"Queued", "Submitting", "Creating"}
-RUNNING_TIMEOUT_MS = 30_000
-
-# Installed in the list page: remembers every state a row's badge shows, counts HTMX swaps, and
-# leaves a marker that only survives if the page is never loaded again.
-WATCH_ROW_JS = """
-(rowName) => {
-  window.__marker = 1;
-  window.__seen = [];
-  window.__swaps = 0;
-  document.body.addEventListener("htmx:afterSwap", () => { window.__swaps += 1; });
-  const record = () => {
-    const link = [...document.querySelectorAll("#devserver-rows tbody tr td.name a")]
-      .find((a) => a.textContent.trim() === rowName);
-    const badge = link && link.closest("tr").querySelector("[data-testid=status]");
-    if (!badge) return;
-    const state = { text: badge.textContent.trim(), spinner: !!badge.querySelector(".spinner") };
-    const last = window.__seen[window.__seen.length - 1];
-    if (!last || last.text !== state.text || last.spinner !== state.spinner) window.__seen.push(state);
-  };
-  record();
-  new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true });
-}
-"""
 
 
 # Helpers -------------------------------------------------------------------------------------------
@@ -91,7 +66,7 @@ def watch_row(page: Page, name: str) -> list[str]:
     page.on(
         "framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None
     )
-    page.evaluate(WATCH_ROW_JS, name)
+    page.evaluate(WATCH_ROW_JS, ["#devserver-rows tbody tr td.name a", name])
     return navigations
 
 
