@@ -12,7 +12,9 @@ from types import FrameType
 
 from modelarts_emulator.app import EmulatorApp
 from modelarts_emulator.config import (
+    ALL_PAGING_MODES,
     DEFAULT_STORE_PATH,
+    BehaviourSettings,
     ConfigError,
     EmulatorConfig,
     FaultSettings,
@@ -45,6 +47,14 @@ def _parse_arguments(argv: list[str]) -> argparse.Namespace:
     faults.add_argument("--drop-create-responses", type=int, default=None, dest="drop_create_responses")
     faults.add_argument("--stuck-creating", action="store_true", default=None, dest="stuck_creating")
     faults.add_argument("--create-failed-rate", type=float, default=None, dest="create_failed_rate")
+    behaviour = parser.add_argument_group("behaviour where the documentation leaves it open")
+    behaviour.add_argument(
+        "--all-paging",
+        choices=ALL_PAGING_MODES,
+        default=None,
+        dest="all_paging",
+        help="offset (default): GET /dev-servers/all honours limit/offset; none: it answers every server at once",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,6 +69,7 @@ def _with_overrides(config: EmulatorConfig, arguments: argparse.Namespace) -> Em
         config,
         lifecycle=replace(config.lifecycle, **overrides(LifecycleSettings)),
         faults=replace(config.faults, **overrides(FaultSettings)),
+        behaviour=replace(config.behaviour, **overrides(BehaviourSettings)),
     )
 
 

@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from modelarts_emulator import lifecycle
 from modelarts_emulator.config import DEFAULT_SERVER_QUOTA, EmulatorConfig, Identity
@@ -32,6 +33,16 @@ def _order_id(created_at_ms: int) -> str:
     stamp = datetime.fromtimestamp(created_at_ms / 1000, tz=UTC).strftime("%y%m%d%H%M%S")
     suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(5))
     return f"CS{stamp}{suffix}"
+
+
+def _new_data_disks(spec: CreateSpec) -> list[dict[str, Any]]:
+    if spec.data_volume is None:
+        return []
+    volume = spec.data_volume
+    return [
+        {"size": volume.size, "evs_type": volume.type, "evs_id": str(uuid.uuid4())}
+        for _ in range(volume.count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,7 @@ class EmulatorApp:
             ipv6_enable=spec.ipv6_enable,
             roce_id=spec.roce_id,
             enterprise_project_id=spec.enterprise_project_id,
+            data_volumes=_new_data_disks(spec),
         )
 
     def _server_quota(self, project_id: str) -> int:

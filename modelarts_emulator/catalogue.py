@@ -6,180 +6,27 @@ the resource's name so it is the same on every run.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import uuid
-from dataclasses import dataclass
 from typing import Any
+
+from modelarts_emulator.resources import (
+    PRE_PAID,
+    Accelerator,
+    Flavor,
+    Image,
+    KeyPair,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+)
 
 _ID_NAMESPACE = uuid.UUID("6f1c2b7e-3d4a-5b6c-8d9e-0a1b2c3d4e5f")
 
 AVAILABILITY_ZONES = ("cn-north-4a", "cn-north-4b", "cn-north-4c")
-POST_PAID = "POST_PAID"
-PRE_PAID = "PRE_PAID"
-BOTH_CHARGING_MODES = (POST_PAID, PRE_PAID)
 
 
 def _stable_id(kind: str, name: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, f"{kind}:{name}"))
-
-
-@dataclass(frozen=True)
-class Accelerator:
-    type: str  # "GPU" or "NPU"
-    name: str
-    count: int
-    memory_gib: int
-
-
-@dataclass(frozen=True)
-class Flavor:
-    name: str
-    server_type: str
-    arch: str
-    cpu: int
-    memory_gib: int
-    accelerator: Accelerator | None = None
-    charging_modes: tuple[str, ...] = BOTH_CHARGING_MODES
-    sold_out: bool = False
-
-    @property
-    def accelerator_type(self) -> str | None:
-        return self.accelerator.type if self.accelerator else None
-
-    def description(self) -> str:
-        base = f"{self.cpu} vCPUs | {self.memory_gib} GiB | {self.name}"
-        if self.accelerator is None:
-            return base
-        card = self.accelerator
-        return f"{card.type}: {card.count} x {card.name} ({card.memory_gib} GiB) | {base}"
-
-    def as_json(self) -> dict[str, Any]:
-        accelerator = None
-        if self.accelerator is not None:
-            accelerator = {
-                "type": self.accelerator.type,
-                "name": self.accelerator.name,
-                "count": self.accelerator.count,
-                "memory": self.accelerator.memory_gib,
-            }
-        return {
-            "name": self.name,
-            "server_type": self.server_type,
-            "arch": self.arch,
-            "cpu": self.cpu,
-            "memory": self.memory_gib,
-            "accelerator": accelerator,
-            "charging_modes": list(self.charging_modes),
-            "status": "sold_out" if self.sold_out else "normal",
-            "description": self.description(),
-        }
-
-
-@dataclass(frozen=True)
-class Image:
-    id: str
-    name: str
-    arch: str
-    server_type: str
-    accelerator_type: str | None
-    os: str
-    min_disk_gb: int
-
-    def fits(self, flavor: Flavor) -> bool:
-        if (self.arch, self.server_type) != (flavor.arch, flavor.server_type):
-            return False
-        # CPU images boot on any flavor of their arch and type; accelerator images need the cards' driver.
-        return self.accelerator_type is None or self.accelerator_type == flavor.accelerator_type
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "arch": self.arch,
-            "server_type": self.server_type,
-            "accelerator_type": self.accelerator_type,
-            "os": self.os,
-            "status": "ACTIVE",
-            "min_disk_gb": self.min_disk_gb,
-        }
-
-    def summary_json(self) -> dict[str, str]:
-        """The image as a server object embeds it (seed Table 10)."""
-        return {"arch": self.arch, "image_id": self.id, "name": self.name, "server_type": self.server_type}
-
-
-@dataclass(frozen=True)
-class Vpc:
-    id: str
-    name: str
-    cidr: str
-    description: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "cidr": self.cidr,
-            "status": "OK",
-            "description": self.description,
-        }
-
-
-@dataclass(frozen=True)
-class Subnet:
-    id: str
-    name: str
-    cidr: str
-    gateway_ip: str
-    vpc_id: str
-    availability_zone: str
-    ipv6_enable: bool = False
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "cidr": self.cidr,
-            "gateway_ip": self.gateway_ip,
-            "vpc_id": self.vpc_id,
-            "availability_zone": self.availability_zone,
-            "status": "ACTIVE",
-            "ipv6_enable": self.ipv6_enable,
-        }
-
-
-@dataclass(frozen=True)
-class SecurityGroup:
-    id: str
-    name: str
-    description: str
-    vpc_id: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "description": self.description, "vpc_id": self.vpc_id}
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    name: str
-
-    def _key_blob(self) -> bytes:
-        key_type = b"ssh-ed25519"
-        key_bytes = hashlib.sha256(f"emulator-keypair:{self.name}".encode()).digest()
-        return b"".join(len(part).to_bytes(4, "big") + part for part in (key_type, key_bytes))
-
-    def public_key(self) -> str:
-        return f"ssh-ed25519 {base64.b64encode(self._key_blob()).decode()} {self.name}"
-
-    def fingerprint(self) -> str:
-        digest = hashlib.md5(self._key_blob(), usedforsecurity=False).hexdigest()
-        return ":".join(digest[index : index + 2] for index in range(0, len(digest), 2))
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "keypair": {"name": self.name, "public_key": self.public_key(), "fingerprint": self.fingerprint()}
-        }
 
 
 _V100 = "NVIDIA-V100"
@@ -188,7 +35,15 @@ FLAVORS: tuple[Flavor, ...] = (
     Flavor("Si2.xlarge.4", "ECS", "X86", cpu=4, memory_gib=16),
     Flavor("Si2.2xlarge.4", "ECS", "X86", cpu=8, memory_gib=32),
     Flavor("c7.4xlarge.2", "ECS", "X86", cpu=16, memory_gib=32, sold_out=True),
-    Flavor("p2s.2xlarge.8", "ECS", "X86", cpu=8, memory_gib=64, accelerator=Accelerator("GPU", _V100, 1, 32)),
+    Flavor(
+        "p2s.2xlarge.8",
+        "ECS",
+        "X86",
+        cpu=8,
+        memory_gib=64,
+        accelerator=Accelerator("GPU", _V100, 1, 32),
+        stock_per_zone=12,
+    ),
     Flavor(
         "p2s.4xlarge.8",
         "ECS",
@@ -205,6 +60,7 @@ FLAVORS: tuple[Flavor, ...] = (
         cpu=16,
         memory_gib=64,
         accelerator=Accelerator("GPU", "NVIDIA-T4", 1, 16),
+        stock_per_zone=20,
     ),
     Flavor(
         "physical.p2.large",
@@ -213,6 +69,8 @@ FLAVORS: tuple[Flavor, ...] = (
         cpu=72,
         memory_gib=512,
         accelerator=Accelerator("GPU", _V100, 8, 32),
+        stock_per_zone=2,
+        roce_num=4,
     ),
     Flavor("kc1.large.4", "ECS", "ARM", cpu=2, memory_gib=8),
     Flavor("kc1.2xlarge.4", "ECS", "ARM", cpu=8, memory_gib=32),
@@ -223,6 +81,7 @@ FLAVORS: tuple[Flavor, ...] = (
         cpu=4,
         memory_gib=16,
         accelerator=Accelerator("NPU", "Ascend-310", 1, 8),
+        stock_per_zone=16,
     ),
     Flavor(
         "kai1s.2xlarge.4",
@@ -241,6 +100,8 @@ FLAVORS: tuple[Flavor, ...] = (
         memory_gib=1536,
         accelerator=Accelerator("NPU", "Ascend-910B", 8, 64),
         charging_modes=(PRE_PAID,),
+        stock_per_zone=4,
+        roce_num=8,
     ),
 )
 
@@ -370,3 +231,36 @@ def security_group_with_id(group_id: str) -> SecurityGroup | None:
 
 def key_pair_named(name: str) -> KeyPair | None:
     return _KEY_PAIRS_BY_NAME.get(name)
+
+
+def _same_text(wanted: str | None, actual: str, *, ignore_case: bool = False) -> bool:
+    if not wanted:
+        return True
+    return wanted.lower() == actual.lower() if ignore_case else wanted == actual
+
+
+def flavor_offers(
+    *, server_type: str | None, arch: str | None, charging_mode: str | None
+) -> list[dict[str, Any]]:
+    """The flavor list's rows, one per flavor, charging mode and zone.
+
+    The API documents the server_type filter in lower case while its rows carry upper case, so
+    that filter ignores case.
+    """
+    return [
+        flavor.offer_json(charging_mode=mode, availability_zone=zone)
+        for flavor in FLAVORS
+        if _same_text(server_type, flavor.server_type, ignore_case=True) and _same_text(arch, flavor.arch)
+        for mode in flavor.charging_modes
+        if _same_text(charging_mode, mode)
+        for zone in AVAILABILITY_ZONES
+    ]
+
+
+def images_for(*, server_type: str | None, flavor_name: str | None) -> list[Image]:
+    """The images of a server type, or those that boot on a flavor (none for a flavor that does not exist)."""
+    images = [image for image in IMAGES if _same_text(server_type, image.server_type, ignore_case=True)]
+    if not flavor_name:
+        return images
+    flavor = flavor_named(flavor_name)
+    return [image for image in images if flavor is not None and image.fits(flavor)]

@@ -35,6 +35,16 @@ DEFAULT_IAM_PASSWORD = "Emulator@Pass2024"
 DEFAULT_SERVER_QUOTA = 100
 DEFAULT_STORE_PATH = Path("var/emulator.sqlite3")
 
+# "offset": GET /dev-servers/all pages by limit/offset like the own list; "none": it answers every
+# server in one page, since ListAllDevServers documents no paging parameters.
+ALL_PAGING_OFFSET = "offset"
+ALL_PAGING_NONE = "none"
+ALL_PAGING_MODES = (ALL_PAGING_OFFSET, ALL_PAGING_NONE)
+
+
+class ConfigError(ValueError):
+    pass
+
 
 @dataclass(frozen=True)
 class ProjectConfig:
@@ -87,6 +97,19 @@ class FaultSettings:
 
 
 @dataclass(frozen=True)
+class BehaviourSettings:
+    """Choices where the documentation leaves the cloud's behaviour open; fixed for the process's life."""
+
+    all_paging: str = ALL_PAGING_OFFSET
+
+    def __post_init__(self) -> None:
+        if self.all_paging not in ALL_PAGING_MODES:
+            raise ConfigError(
+                f"all_paging must be one of {', '.join(ALL_PAGING_MODES)}, not {self.all_paging!r}"
+            )
+
+
+@dataclass(frozen=True)
 class EmulatorConfig:
     region: str
     projects: tuple[ProjectConfig, ...]
@@ -94,6 +117,7 @@ class EmulatorConfig:
     iam_users: tuple[IamUserConfig, ...]
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)
     faults: FaultSettings = field(default_factory=FaultSettings)
+    behaviour: BehaviourSettings = field(default_factory=BehaviourSettings)
 
     def project(self, project_id: str) -> ProjectConfig | None:
         return next((project for project in self.projects if project.id == project_id), None)
@@ -137,10 +161,6 @@ def default_config() -> EmulatorConfig:
         ),
         iam_users=(IamUserConfig(password=DEFAULT_IAM_PASSWORD, identity=default_identity),),
     )
-
-
-class ConfigError(ValueError):
-    pass
 
 
 def _require(mapping: dict[str, Any], key: str, where: str) -> Any:
@@ -199,6 +219,7 @@ def config_from_json(document: dict[str, Any]) -> EmulatorConfig:
         iam_users=iam_users,
         lifecycle=_settings_from_json(LifecycleSettings, document.get("lifecycle", {}), "lifecycle"),
         faults=_settings_from_json(FaultSettings, document.get("faults", {}), "faults"),
+        behaviour=_settings_from_json(BehaviourSettings, document.get("behaviour", {}), "behaviour"),
     )
 
 

@@ -35,8 +35,8 @@ def project_not_allowed(project_id: str) -> ApiError:
     )
 
 
-def route_not_found(method: str, path: str) -> ApiError:
-    return ApiError(404, "APIG.0101", f"The API does not exist or has not been published: {method} {path}")
+def route_not_found() -> ApiError:
+    return ApiError(404, "APIG.0101", "The API does not exist or has not been published in the environment.")
 
 
 def server_not_found(server_id: str) -> ApiError:

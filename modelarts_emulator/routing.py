@@ -1,4 +1,8 @@
-"""A small router: route templates like /v1/{project_id}/dev-servers/{id}, matched in order."""
+"""A small router: route templates like /v1/{project_id}/dev-servers/{id:uuid}, matched in order.
+
+A placeholder matches one path segment; `{name:uuid}` matches only a UUID-shaped segment, so
+`/dev-servers/jobs` is not taken for a server id.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +74,9 @@ class Route:
 
     @property
     def key(self) -> str:
-        return f"{self.method} {self.template}"
+        """The counters' name of the route: its template without placeholder kinds."""
+        plain_template = _PLACEHOLDER.sub(lambda placeholder: f"{{{placeholder.group(1)}}}", self.template)
+        return f"{self.method} {plain_template}"
 
     def match(self, path: str) -> dict[str, str] | None:
         found = _compile(self.template).fullmatch(path.rstrip("/") or "/")
@@ -80,12 +86,30 @@ class Route:
 
 
 _COMPILED: dict[str, re.Pattern[str]] = {}
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+))?\}")
+_SEGMENT_PATTERNS = {
+    None: r"[^/]+",
+    "uuid": r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+}
+
+
+def _placeholder_pattern(placeholder: re.Match[str]) -> str:
+    name, kind = placeholder.group(1), placeholder.group(2)
+    if kind not in _SEGMENT_PATTERNS:
+        raise ValueError(f"unknown placeholder kind {kind!r} in a route template")
+    return f"(?P<{name}>{_SEGMENT_PATTERNS[kind]})"
 
 
 def _compile(template: str) -> re.Pattern[str]:
     if template not in _COMPILED:
-        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
-        _COMPILED[template] = re.compile(pattern)
+        parts: list[str] = []
+        literal_start = 0
+        for placeholder in _PLACEHOLDER.finditer(template):
+            parts.append(re.escape(template[literal_start : placeholder.start()]))
+            parts.append(_placeholder_pattern(placeholder))
+            literal_start = placeholder.end()
+        parts.append(re.escape(template[literal_start:]))
+        _COMPILED[template] = re.compile("".join(parts))
     return _COMPILED[template]
 
 

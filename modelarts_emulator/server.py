@@ -124,7 +124,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             return Response(403, {"error_code": "EMULATOR.0003", "error_msg": "control API is loopback-only"})
         found = find_route(CONTROL_ROUTES, request.method, request.raw_path)
         if found is None:
-            return _error_response(route_not_found(request.method, request.raw_path))
+            return _error_response(route_not_found())
         route, request.params = found
         try:
             return route.handler(self.server.app, request)
@@ -147,7 +147,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         app = self.server.app
         try:
             if found is None:
-                raise route_not_found(request.method, request.raw_path)
+                raise route_not_found()
             route, request.params = found
             if route.authenticated:
                 request.identity = authenticate(

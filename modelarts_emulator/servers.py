@@ -1,8 +1,12 @@
-"""A stored DevServer instance and the server object the API answers with (seed Table 6)."""
+"""A stored DevServer instance and the server object the API answers with.
+
+The record keeps more than the wire shows (availability zone, arch, why a create failed); the
+server object holds only the keys of the SDK's `ServerResponse` and the seed's Table 6.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -39,6 +43,8 @@ class ServerRecord:
     ipv6_enable: bool
     roce_id: str | None
     enterprise_project_id: str | None
+    # Each data disk as {"size", "evs_type", "evs_id"}; a store written before data disks holds none.
+    data_volumes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_document(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,47 +53,55 @@ class ServerRecord:
     def from_document(cls, document: dict[str, Any]) -> ServerRecord:
         return cls(**document)
 
+    def volumes_json(self) -> list[dict[str, Any]]:
+        root = {
+            "size": self.root_volume_size,
+            "type": "ROOT",
+            "evs_type": self.root_volume_type,
+            "evs_id": self.evs_id,
+        }
+        data = [
+            {"size": disk["size"], "type": "DATA", "evs_type": disk["evs_type"], "evs_id": disk["evs_id"]}
+            for disk in self.data_volumes
+        ]
+        return [root, *data]
+
     def as_json(self) -> dict[str, Any]:
-        ssh_keys = [self.key_pair_name] if self.key_pair_name else []
-        return {
-            "id": self.id,
-            "name": self.name,
-            "flavor": self.flavor,
-            "status": self.status,
-            "charging_mode": self.charging_mode,
+        """The server object: keys of the SDK's `ServerResponse`, plus the seed's `server_image_response`."""
+        key_pair_names = [self.key_pair_name] if self.key_pair_name else []
+        server: dict[str, Any] = {
             "create_at": self.create_at,
             "update_at": self.update_at,
-            "key_pair_name": self.key_pair_name,
-            "order_id": self.order_id,
-            "vpc_id": self.vpc_id,
-            "subnet_id": self.subnet_id,
+            "charging_mode": self.charging_mode,
             "cloud_server": {"id": self.cloud_server_id, "type": self.server_type},
-            "image": dict(self.image),
-            "server_image_response": dict(self.image),
+            "endpoints_response": [
+                {
+                    "dev_service": "SSH",
+                    "extensions": {},
+                    "ssh_keys": list(key_pair_names),
+                    "allowed_access_ips": [],
+                }
+            ],
+            "flavor": self.flavor,
+            "id": self.id,
+            "name": self.name,
+            "order_id": self.order_id,
+            "status": self.status,
+            "vpc_id": self.vpc_id,
             "endpoints": [
                 {
                     "dev_service": "SSH",
                     "service": "SSH",
                     "uri": self.private_ip,
-                    "key_pair_names": list(ssh_keys),
-                    "ssh_keys": list(ssh_keys),
-                    "allowed_access_ips": [],
+                    "key_pair_names": key_pair_names,
                 }
             ],
-            "endpoints_response": [
-                {"allowed_access_ips": [], "dev_service": "SSH", "extensions": {}, "ssh_keys": list(ssh_keys)}
-            ],
-            "volumes": [
-                {
-                    "size": self.root_volume_size,
-                    "type": "ROOT",
-                    "evs_type": self.root_volume_type,
-                    "evs_id": self.evs_id,
-                }
-            ],
+            "volumes": self.volumes_json(),
+            "image": dict(self.image),
+            "server_image_response": dict(self.image),
             "category": "SERVER",
-            "availability_zone": self.availability_zone,
-            "server_type": self.server_type,
-            "arch": self.arch,
-            "fail_reason": self.fail_reason,
+            "subnet_id": self.subnet_id,
         }
+        if self.key_pair_name is not None:
+            server["key_pair_name"] = self.key_pair_name
+        return server

@@ -1,37 +1,91 @@
-"""The create request's checks (seed Table 2 and the documented constraints).
+"""The create request's checks (seed Table 2, the SDK's `ServerCreateRequest`, the documented constraints).
 
-Each refusal names the field by its dotted path, as the service's ModelArts.0104 answers do. The
-admin password is checked here and then forgotten: it is never stored, echoed or logged.
+Each refusal names the field by its dotted path, as the service's ModelArts.0104 answers do. A key
+neither the seed nor the SDK defines is refused, and so is one the SDK defines but the emulator
+does not implement. The admin password is checked here and then forgotten: it is never stored,
+echoed or logged.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from modelarts_emulator import catalogue
-from modelarts_emulator.catalogue import Flavor, Image, SecurityGroup, Subnet, Vpc
+from modelarts_emulator.checks import (
+    a_boolean,
+    a_string,
+    a_uuid,
+    an_object,
+    in_range,
+    matching,
+    one_of,
+    only_known_keys,
+    required,
+)
 from modelarts_emulator.errors import invalid_parameter
+from modelarts_emulator.field_rules import check_admin_pass, check_user_data
+from modelarts_emulator.resources import (
+    BOTH_CHARGING_MODES,
+    POST_PAID,
+    Flavor,
+    Image,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+)
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
 ENTERPRISE_PROJECT_PATTERN = re.compile(r"[A-Za-z0-9\-_.]{1,36}")
 AVAILABILITY_ZONE_PATTERN = re.compile(r"[A-Za-z0-9\-_.]{1,256}")
-UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-PASSWORD_SPECIALS = "!@%-_=+[{}]:,./?"
-PASSWORD_FORBIDDEN_USERS = ("root", "administrator")
-MAX_USER_DATA_BYTES = 32 * 1024
 
 ARCHES = ("ARM", "X86")
 SERVER_TYPES = ("BMS", "ECS", "HPS")
 CHARGING_MODES = ("COMMON", "POST_PAID", "PRE_PAID")
 PERIOD_TYPES = ("ABSOLUTE", "DAY", "HOUR", "MONTH", "WEEK", "YEAR")
-ROOT_VOLUME_TYPES = ("ESSD", "GPSSD", "SAS", "SATA", "SSD")
+VOLUME_TYPES = ("ESSD", "GPSSD", "SAS", "SATA", "SSD")
 DEFAULT_ROOT_VOLUME_SIZE = 100
-DEFAULT_ROOT_VOLUME_TYPE = "GPSSD"
+DEFAULT_VOLUME_TYPE = "GPSSD"
+
+# The seed's Table 2 and the SDK's ServerCreateRequest together; the SDK spells userdata user_data.
+CREATE_KEYS = frozenset(
+    {
+        "admin_pass",
+        "arch",
+        "availability_zone",
+        "charging_info",
+        "count",
+        "data_volume",
+        "enterprise_project_id",
+        "flavor",
+        "image_id",
+        "key_pair_name",
+        "name",
+        "network",
+        "resource_flavor",
+        "root_volume",
+        "server_type",
+        "user_data",
+        "userdata",
+    }
+)
+# Supernode (HPS) clusters and extra network wiring, which the SDK knows and the emulator does not model.
+UNSUPPORTED_CREATE_KEYS = frozenset({"hps_cluster_id"})
+NETWORK_KEYS = frozenset({"ipv6_enable", "roce_id", "security_group_id", "subnet_id", "vpc_id"})
+UNSUPPORTED_NETWORK_KEYS = frozenset({"allowed_address_pairs", "hyper_cluster", "hyper_group"})
+CHARGING_INFO_KEYS = frozenset({"charging_mode", "is_auto_pay", "is_auto_renew", "period_num", "period_type"})
+ROOT_VOLUME_KEYS = frozenset({"size", "type"})
+DATA_VOLUME_KEYS = frozenset({"size", "type", "count"})
+
+
+@dataclass(frozen=True)
+class DataVolumeSpec:
+    """`count` data disks of `size` GB each, on every server of the request."""
+
+    size: int
+    type: str
+    count: int
 
 
 @dataclass(frozen=True)
@@ -52,110 +106,11 @@ class CreateSpec:
     charging_mode: str
     root_volume_size: int
     root_volume_type: str
+    data_volume: DataVolumeSpec | None
     enterprise_project_id: str | None
 
 
-# --- type checks -------------------------------------------------------------------------------
-
-
-def _object(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise invalid_parameter(path, "must be an object")
-    return value
-
-
-def _string(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise invalid_parameter(path, "must be a string")
-    return value
-
-
-def _integer(value: Any, path: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise invalid_parameter(path, "must be an integer")
-    return value
-
-
-def _boolean(value: Any, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise invalid_parameter(path, "must be a boolean")
-    return value
-
-
-def _required(body: dict[str, Any], key: str, path: str) -> Any:
-    if body.get(key) is None:
-        raise invalid_parameter(path, "is required")
-    return body[key]
-
-
-def _matching(value: Any, pattern: re.Pattern[str], path: str, describe: str) -> str:
-    text = _string(value, path)
-    if not pattern.fullmatch(text):
-        raise invalid_parameter(path, f"must be {describe}")
-    return text
-
-
-def _uuid(value: Any, path: str) -> str:
-    return _matching(value, UUID_PATTERN, path, "a UUID of 36 characters")
-
-
-def _one_of(value: Any, allowed: tuple[str, ...], path: str) -> str:
-    text = _string(value, path)
-    if text not in allowed:
-        raise invalid_parameter(path, f"must be one of {', '.join(allowed)}")
-    return text
-
-
-def _in_range(value: Any, low: int, high: int, path: str) -> int:
-    number = _integer(value, path)
-    if not low <= number <= high:
-        raise invalid_parameter(path, f"must be between {low} and {high}")
-    return number
-
-
 # --- field rules -------------------------------------------------------------------------------
-
-
-def check_admin_pass(password: Any) -> None:
-    text = _string(password, "admin_pass")
-    if not 8 <= len(text) <= 26:
-        raise invalid_parameter("admin_pass", "must be 8 to 26 characters long")
-    allowed = set(string.ascii_letters + string.digits + PASSWORD_SPECIALS)
-    if any(character not in allowed for character in text):
-        raise invalid_parameter("admin_pass", f"may only hold letters, digits and {PASSWORD_SPECIALS}")
-    kinds = [
-        any(character.isupper() for character in text),
-        any(character.islower() for character in text),
-        any(character.isdigit() for character in text),
-        any(character in PASSWORD_SPECIALS for character in text),
-    ]
-    if sum(kinds) < 3:
-        raise invalid_parameter(
-            "admin_pass", "must contain at least three of: uppercase, lowercase, digits, special characters"
-        )
-    lowered = text.lower()
-    for user_name in PASSWORD_FORBIDDEN_USERS:
-        if lowered in (user_name, user_name[::-1]):
-            raise invalid_parameter("admin_pass", "must not be the user name or the user name reversed")
-    for user_name in PASSWORD_FORBIDDEN_USERS:
-        if user_name in lowered or user_name[::-1] in lowered:
-            raise invalid_parameter("admin_pass", "must not contain root, administrator or their reverses")
-
-
-def _check_user_data(body: dict[str, Any]) -> None:
-    given = [key for key in ("userdata", "user_data") if body.get(key) is not None]
-    if len(given) > 1:
-        raise invalid_parameter("user_data", "must not be sent together with userdata")
-    if not given:
-        return
-    key = given[0]
-    encoded = _string(body[key], key)
-    try:
-        decoded = base64.b64decode(encoded, validate=True)
-    except binascii.Error:
-        raise invalid_parameter(key, "must be valid base64") from None
-    if len(decoded) > MAX_USER_DATA_BYTES:
-        raise invalid_parameter(key, "must be at most 32 KiB before encoding")
 
 
 @dataclass(frozen=True)
@@ -168,54 +123,69 @@ class _NetworkFields:
 
 
 def _network_fields(value: Any) -> _NetworkFields:
-    network = _object(value, "network")
+    network = an_object(value, "network")
+    only_known_keys(network, known=NETWORK_KEYS, unsupported=UNSUPPORTED_NETWORK_KEYS, parent="network")
     ipv6_enable = network.get("ipv6_enable")
     roce_id = network.get("roce_id")
     return _NetworkFields(
-        vpc_id=_uuid(_required(network, "vpc_id", "network.vpc_id"), "network.vpc_id"),
-        subnet_id=_uuid(_required(network, "subnet_id", "network.subnet_id"), "network.subnet_id"),
-        security_group_id=_uuid(
-            _required(network, "security_group_id", "network.security_group_id"), "network.security_group_id"
+        vpc_id=a_uuid(required(network, "vpc_id", "network.vpc_id"), "network.vpc_id"),
+        subnet_id=a_uuid(required(network, "subnet_id", "network.subnet_id"), "network.subnet_id"),
+        security_group_id=a_uuid(
+            required(network, "security_group_id", "network.security_group_id"), "network.security_group_id"
         ),
-        ipv6_enable=False if ipv6_enable is None else _boolean(ipv6_enable, "network.ipv6_enable"),
-        roce_id=None if roce_id is None else _uuid(roce_id, "network.roce_id"),
+        ipv6_enable=False if ipv6_enable is None else a_boolean(ipv6_enable, "network.ipv6_enable"),
+        roce_id=None if roce_id is None else a_uuid(roce_id, "network.roce_id"),
     )
 
 
 def _charging_mode(value: Any) -> str | None:
     if value is None:
         return None
-    charging = _object(value, "charging_info")
-    mode = _one_of(
-        _required(charging, "charging_mode", "charging_info.charging_mode"),
+    charging = an_object(value, "charging_info")
+    only_known_keys(charging, known=CHARGING_INFO_KEYS, parent="charging_info")
+    mode = one_of(
+        required(charging, "charging_mode", "charging_info.charging_mode"),
         CHARGING_MODES,
         "charging_info.charging_mode",
     )
-    _one_of(
-        _required(charging, "period_type", "charging_info.period_type"),
+    one_of(
+        required(charging, "period_type", "charging_info.period_type"),
         PERIOD_TYPES,
         "charging_info.period_type",
     )
-    _in_range(
-        _required(charging, "period_num", "charging_info.period_num"), 1, 11, "charging_info.period_num"
-    )
+    in_range(required(charging, "period_num", "charging_info.period_num"), 1, 11, "charging_info.period_num")
     for flag in ("is_auto_pay", "is_auto_renew"):
         if charging.get(flag) is not None:
-            _boolean(charging[flag], f"charging_info.{flag}")
+            a_boolean(charging[flag], f"charging_info.{flag}")
     return mode
 
 
 def _root_volume(value: Any) -> tuple[int, str]:
     if value is None:
-        return DEFAULT_ROOT_VOLUME_SIZE, DEFAULT_ROOT_VOLUME_TYPE
-    volume = _object(value, "root_volume")
+        return DEFAULT_ROOT_VOLUME_SIZE, DEFAULT_VOLUME_TYPE
+    volume = an_object(value, "root_volume")
+    only_known_keys(volume, known=ROOT_VOLUME_KEYS, parent="root_volume")
     size = volume.get("size")
     volume_type = volume.get("type")
     return (
-        DEFAULT_ROOT_VOLUME_SIZE if size is None else _in_range(size, 100, 1024, "root_volume.size"),
-        DEFAULT_ROOT_VOLUME_TYPE
+        DEFAULT_ROOT_VOLUME_SIZE if size is None else in_range(size, 100, 1024, "root_volume.size"),
+        DEFAULT_VOLUME_TYPE if volume_type is None else one_of(volume_type, VOLUME_TYPES, "root_volume.type"),
+    )
+
+
+def _data_volume(value: Any) -> DataVolumeSpec | None:
+    if value is None:
+        return None
+    volume = an_object(value, "data_volume")
+    only_known_keys(volume, known=DATA_VOLUME_KEYS, parent="data_volume")
+    volume_type = volume.get("type")
+    disk_count = volume.get("count")
+    return DataVolumeSpec(
+        size=in_range(required(volume, "size", "data_volume.size"), 100, 32768, "data_volume.size"),
+        type=DEFAULT_VOLUME_TYPE
         if volume_type is None
-        else _one_of(volume_type, ROOT_VOLUME_TYPES, "root_volume.type"),
+        else one_of(volume_type, VOLUME_TYPES, "data_volume.type"),
+        count=1 if disk_count is None else in_range(disk_count, 1, 8, "data_volume.count"),
     )
 
 
@@ -226,7 +196,7 @@ def _flavor_name(body: dict[str, Any]) -> tuple[str, str]:
     if len(given) > 1:
         raise invalid_parameter("resource_flavor", "must not be sent together with flavor")
     key = given[0]
-    name = _string(body[key], key)
+    name = a_string(body[key], key)
     if not 1 <= len(name) <= 128:
         raise invalid_parameter(key, "must be 1 to 128 characters long")
     return key, name
@@ -240,7 +210,7 @@ def _login_key_pair(body: dict[str, Any]) -> str | None:
     if has_password:
         check_admin_pass(body["admin_pass"])
         return None
-    return _matching(
+    return matching(
         body["key_pair_name"], NAME_PATTERN, "key_pair_name", "1 to 64 letters, digits, -, _ or ."
     )
 
@@ -285,10 +255,10 @@ def _existing_network(fields: _NetworkFields) -> tuple[Vpc, Subnet, SecurityGrou
 
 def _charging_mode_offered(mode: str | None, flavor: Flavor) -> str:
     if mode is None:
-        return catalogue.POST_PAID
+        return POST_PAID
     offered = set(flavor.charging_modes)
     # COMMON means the buyer accepts either, so the flavor must sell both.
-    wanted = set(catalogue.BOTH_CHARGING_MODES) if mode == "COMMON" else {mode}
+    wanted = set(BOTH_CHARGING_MODES) if mode == "COMMON" else {mode}
     if not wanted <= offered:
         raise invalid_parameter(
             "charging_info.charging_mode", f"{mode} is not offered for flavor {flavor.name}"
@@ -298,65 +268,97 @@ def _charging_mode_offered(mode: str | None, flavor: Flavor) -> str:
 
 def _matches_flavor(body: dict[str, Any], key: str, allowed: tuple[str, ...], flavor_value: str) -> None:
     value = body.get(key)
-    if value is not None and _one_of(value, allowed, key) != flavor_value:
+    if value is not None and one_of(value, allowed, key) != flavor_value:
         raise invalid_parameter(key, f"{value} does not match the flavor ({flavor_value})")
 
 
-def validate_create_request(body: Any) -> CreateSpec:
-    request = _object(body, "body")
-    name = _matching(
-        _required(request, "name", "name"), NAME_PATTERN, "name", "1 to 64 letters, digits, -, _ or ."
-    )
-    flavor_field, flavor_name = _flavor_name(request)
-    image_id = _uuid(_required(request, "image_id", "image_id"), "image_id")
-    network = _network_fields(_required(request, "network", "network"))
-    key_pair_name = _login_key_pair(request)
-    for key, allowed in (("arch", ARCHES), ("server_type", SERVER_TYPES)):
-        if request.get(key) is not None:
-            _one_of(request[key], allowed, key)
-    zone = request.get("availability_zone")
-    if zone is not None:
-        _matching(zone, AVAILABILITY_ZONE_PATTERN, "availability_zone", "1 to 256 letters, digits, -, _ or .")
-    requested_mode = _charging_mode(request.get("charging_info"))
-    count = 1 if request.get("count") is None else _in_range(request["count"], 1, 10, "count")
-    enterprise_project_id = request.get("enterprise_project_id")
-    if enterprise_project_id is not None:
-        _matching(
-            enterprise_project_id,
-            ENTERPRISE_PROJECT_PATTERN,
-            "enterprise_project_id",
-            "1 to 36 letters, digits, -, _ or .",
-        )
-    root_volume_size, root_volume_type = _root_volume(request.get("root_volume"))
-    _check_user_data(request)
+@dataclass(frozen=True)
+class _References:
+    flavor: Flavor
+    image: Image
+    vpc: Vpc
+    subnet: Subnet
+    security_group: SecurityGroup
 
+
+def _references(
+    request: dict[str, Any], *, flavor_field: str, flavor_name: str, image_id: str, network: _NetworkFields
+) -> _References:
+    """The catalogue objects the request names, each checked to exist and to fit the others."""
     flavor = _existing_flavor(flavor_field, flavor_name)
     image = _existing_image(image_id, flavor)
     vpc, subnet, security_group = _existing_network(network)
+    key_pair_name = request.get("key_pair_name")
     if key_pair_name is not None and catalogue.key_pair_named(key_pair_name) is None:
         raise invalid_parameter("key_pair_name", f"{key_pair_name} does not exist")
     _matches_flavor(request, "arch", ARCHES, flavor.arch)
     _matches_flavor(request, "server_type", SERVER_TYPES, flavor.server_type)
     if network.roce_id is not None and flavor.server_type != "BMS":
         raise invalid_parameter("network.roce_id", "is only allowed for bare-metal (BMS) flavors")
+    zone = request.get("availability_zone")
     if zone is not None and zone not in catalogue.AVAILABILITY_ZONES:
         raise invalid_parameter("availability_zone", f"{zone} is not a zone of this region")
+    return _References(flavor=flavor, image=image, vpc=vpc, subnet=subnet, security_group=security_group)
+
+
+def _optional_text_fields(request: dict[str, Any]) -> None:
+    for key, allowed in (("arch", ARCHES), ("server_type", SERVER_TYPES)):
+        if request.get(key) is not None:
+            one_of(request[key], allowed, key)
+    if request.get("availability_zone") is not None:
+        matching(
+            request["availability_zone"],
+            AVAILABILITY_ZONE_PATTERN,
+            "availability_zone",
+            "1 to 256 letters, digits, -, _ or .",
+        )
+    if request.get("enterprise_project_id") is not None:
+        matching(
+            request["enterprise_project_id"],
+            ENTERPRISE_PROJECT_PATTERN,
+            "enterprise_project_id",
+            "1 to 36 letters, digits, -, _ or .",
+        )
+
+
+def validate_create_request(body: Any) -> CreateSpec:
+    request = an_object(body, "body")
+    only_known_keys(request, known=CREATE_KEYS, unsupported=UNSUPPORTED_CREATE_KEYS)
+    name = matching(
+        required(request, "name", "name"), NAME_PATTERN, "name", "1 to 64 letters, digits, -, _ or ."
+    )
+    flavor_field, flavor_name = _flavor_name(request)
+    image_id = a_uuid(required(request, "image_id", "image_id"), "image_id")
+    network = _network_fields(required(request, "network", "network"))
+    key_pair_name = _login_key_pair(request)
+    _optional_text_fields(request)
+    requested_mode = _charging_mode(request.get("charging_info"))
+    count = 1 if request.get("count") is None else in_range(request["count"], 1, 10, "count")
+    root_volume_size, root_volume_type = _root_volume(request.get("root_volume"))
+    data_volume = _data_volume(request.get("data_volume"))
+    check_user_data(request)
+
+    found = _references(
+        request, flavor_field=flavor_field, flavor_name=flavor_name, image_id=image_id, network=network
+    )
     if count > 1 and len(f"{name}-{count}") > 64:
         raise invalid_parameter("name", "is too long to add the -N suffix for count > 1")
+    zone = request.get("availability_zone")
     return CreateSpec(
         name=name,
         count=count,
-        flavor=flavor,
-        image=image,
-        vpc=vpc,
-        subnet=subnet,
-        security_group=security_group,
+        flavor=found.flavor,
+        image=found.image,
+        vpc=found.vpc,
+        subnet=found.subnet,
+        security_group=found.security_group,
         ipv6_enable=network.ipv6_enable,
         roce_id=network.roce_id,
         key_pair_name=key_pair_name,
-        availability_zone=zone if zone is not None else subnet.availability_zone,
-        charging_mode=_charging_mode_offered(requested_mode, flavor),
+        availability_zone=zone if zone is not None else found.subnet.availability_zone,
+        charging_mode=_charging_mode_offered(requested_mode, found.flavor),
         root_volume_size=root_volume_size,
         root_volume_type=root_volume_type,
-        enterprise_project_id=enterprise_project_id,
+        data_volume=data_volume,
+        enterprise_project_id=request.get("enterprise_project_id"),
     )

@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from modelarts_client import signer
+from modelarts_emulator import catalogue
 from tests.fixtures.emulator import EmulatorHandle
 
 SEED_CREATE_REQUEST: dict[str, Any] = {
@@ -26,6 +27,10 @@ SEED_CREATE_REQUEST: dict[str, Any] = {
     "admin_pass": "@DevServer",
 }
 
+
+NPU_BMS_IMAGE_ID = next(
+    image.id for image in catalogue.IMAGES if image.name == "HCE2.0_aarch64_CANN8.0_Ascend910B_BMS"
+)
 
 # Every field of the seed page's response table (Table 6).
 TABLE_6_FIELDS = frozenset(
@@ -82,6 +87,10 @@ def signed_request(
 
 def servers_path(emulator: EmulatorHandle, suffix: str = "") -> str:
     return f"/v1/{emulator.project_id}/dev-servers{suffix}"
+
+
+def post_create(emulator: EmulatorHandle, body: Any) -> requests.Response:
+    return signed_request(emulator, "POST", servers_path(emulator), body=body)
 
 
 def create_server(emulator: EmulatorHandle, **overrides: Any) -> dict[str, Any]:

@@ -104,42 +104,122 @@ def test_own_list_shows_only_the_callers_servers_and_all_shows_every_one(emulato
     assert [server["id"] for server in synced["data"]] == [mine["id"]]
 
 
-def test_flavors_filter_by_type_arch_and_charging_mode(emulator: EmulatorHandle) -> None:
-    everything = signed_request(emulator, "GET", f"/v1/{emulator.project_id}/dev-servers/flavors").json()
-    arm_bms = signed_request(
-        emulator,
-        "GET",
-        f"/v1/{emulator.project_id}/dev-servers/flavors",
-        query={"server_type": "BMS", "arch": "ARM", "charging_mode": "PRE_PAID"},
-    ).json()
+FLAVOR_ROW_KEYS = {
+    "flavor",
+    "arch",
+    "server_type",
+    "flavor_type",
+    "specification",
+    "charging_mode",
+    "availability_zone",
+    "count",
+    "sku_code",
+    "roce_num",
+    "status",
+    "is_sold_out",
+}
+IMAGE_ROW_KEYS = {"image_id", "name", "arch", "server_type", "status"}
 
-    assert everything["total"] == len(catalogue.FLAVORS) == len(everything["data"])
-    names = {flavor["name"] for flavor in everything["data"]}
-    assert {"Si2.large.4", "p2s.2xlarge.8", "physical.p2.large", "physical.kat2ne.48xlarge.8.313t"} <= names
-    assert sum(flavor["status"] == "sold_out" for flavor in everything["data"]) >= 2
-    assert [flavor["name"] for flavor in arm_bms["data"]] == ["physical.kat2ne.48xlarge.8.313t"]
-    ascend = arm_bms["data"][0]
-    assert ascend["accelerator"] == {"type": "NPU", "name": "Ascend-910B", "count": 8, "memory": 64}
-    seed_flavor = next(flavor for flavor in everything["data"] if flavor["name"] == "Si2.large.4")
-    assert (seed_flavor["cpu"], seed_flavor["memory"], seed_flavor["accelerator"]) == (2, 8, None)
+
+def _flavors(emulator: EmulatorHandle, **query: str) -> dict:
+    response = signed_request(emulator, "GET", servers_path(emulator, "/flavors"), query=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _images(emulator: EmulatorHandle, **query: str) -> dict:
+    response = signed_request(emulator, "GET", servers_path(emulator, "/images"), query=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_flavors_list_one_row_per_flavor_charging_mode_and_zone(emulator: EmulatorHandle) -> None:
+    page = _flavors(emulator)
+
+    rows = page["data"]
+    assert all(set(row) == FLAVOR_ROW_KEYS for row in rows)
+    offers = [(row["flavor"], row["charging_mode"], row["availability_zone"]) for row in rows]
+    assert len(offers) == len(set(offers))
+    expected_rows = sum(len(flavor.charging_modes) for flavor in catalogue.FLAVORS) * len(
+        catalogue.AVAILABILITY_ZONES
+    )
+    assert page["total"] == len(rows) == expected_rows
+    assert {row["flavor"] for row in rows} == {flavor.name for flavor in catalogue.FLAVORS}
+    assert {row["charging_mode"] for row in rows if row["flavor"] == "physical.kat2ne.48xlarge.8.313t"} == {
+        "PRE_PAID"
+    }
+    assert len({row["sku_code"] for row in rows if row["flavor"] == "Si2.large.4"}) == 2
+
+
+def test_flavor_rows_describe_the_hardware_in_their_specification(emulator: EmulatorHandle) -> None:
+    rows = {
+        (row["flavor"], row["charging_mode"], row["availability_zone"]): row
+        for row in _flavors(emulator)["data"]
+    }
+
+    cpu = rows[("Si2.large.4", "POST_PAID", "cn-north-4a")]
+    gpu = rows[("p2s.2xlarge.8", "POST_PAID", "cn-north-4a")]
+    npu_node = rows[("physical.kat2ne.48xlarge.8.313t", "PRE_PAID", "cn-north-4b")]
+    assert (cpu["flavor_type"], cpu["specification"], cpu["roce_num"]) == ("CPU", "2 vCPUs | 8 GiB", 0)
+    assert (gpu["flavor_type"], gpu["specification"]) == (
+        "GPU",
+        "8 vCPUs | 64 GiB | GPU: 1 * NVIDIA-V100 (32 GiB)",
+    )
+    assert (npu_node["flavor_type"], npu_node["server_type"], npu_node["arch"]) == ("NPU", "BMS", "ARM")
+    assert npu_node["specification"].endswith("NPU: 8 * Ascend-910B (64 GiB)")
+    assert npu_node["roce_num"] == 8
+    assert cpu["count"] > 0 and cpu["is_sold_out"] is False and cpu["status"] == "normal"
+
+
+def test_sold_out_flavors_have_no_stock(emulator: EmulatorHandle) -> None:
+    rows = _flavors(emulator)["data"]
+
+    sold_out = {row["flavor"] for row in rows if row["is_sold_out"]}
+    assert sold_out == {"c7.4xlarge.2", "p2s.4xlarge.8", "kai1s.2xlarge.4"}
+    assert all(row["count"] == 0 for row in rows if row["is_sold_out"])
+    assert all(row["count"] > 0 for row in rows if not row["is_sold_out"])
+
+
+def test_flavors_filter_by_type_arch_and_charging_mode(emulator: EmulatorHandle) -> None:
+    arm_bms = _flavors(emulator, server_type="bms", arch="ARM", charging_mode="PRE_PAID")
+    upper_case = _flavors(emulator, server_type="BMS", arch="ARM", charging_mode="PRE_PAID")
+    post_paid_bms = _flavors(emulator, server_type="bms", charging_mode="POST_PAID")
+
+    assert {row["flavor"] for row in arm_bms["data"]} == {"physical.kat2ne.48xlarge.8.313t"}
+    assert len(arm_bms["data"]) == len(catalogue.AVAILABILITY_ZONES)
+    assert upper_case == arm_bms
+    assert {row["flavor"] for row in post_paid_bms["data"]} == {"physical.p2.large"}
+    assert all(row["charging_mode"] == "POST_PAID" for row in post_paid_bms["data"])
+
+
+def _accelerator_type(image_row: dict) -> str | None:
+    image = catalogue.image_with_id(image_row["image_id"])
+    assert image is not None, image_row
+    return image.accelerator_type
 
 
 def test_images_for_a_flavor_are_the_ones_that_fit(emulator: EmulatorHandle) -> None:
-    path = f"/v1/{emulator.project_id}/dev-servers/images"
+    for_gpu = _images(emulator, flavor_name="p2s.2xlarge.8")
+    for_cpu = _images(emulator, flavor_name="Si2.large.4")
+    unknown = _images(emulator, flavor_name="nope")
 
-    for_gpu = signed_request(emulator, "GET", path, query={"flavor_name": "p2s.2xlarge.8"}).json()
-    for_cpu = signed_request(emulator, "GET", path, query={"flavor_name": "Si2.large.4"}).json()
-    unknown = signed_request(emulator, "GET", path, query={"flavor_name": "nope"})
-
-    gpu_kinds = {
-        (image["arch"], image["server_type"], image["accelerator_type"]) for image in for_gpu["data"]
-    }
+    assert all(set(image) == IMAGE_ROW_KEYS for image in for_gpu["data"] + for_cpu["data"])
+    gpu_kinds = {(image["arch"], image["server_type"], _accelerator_type(image)) for image in for_gpu["data"]}
     assert gpu_kinds == {("X86", "ECS", "GPU"), ("X86", "ECS", None)}
-    assert all(image["accelerator_type"] is None for image in for_cpu["data"])
-    assert "c90fb553-2cdb-4b81-b56a-ef68812c6cf7" in {image["id"] for image in for_cpu["data"]}
+    assert all(_accelerator_type(image) is None for image in for_cpu["data"])
+    assert "c90fb553-2cdb-4b81-b56a-ef68812c6cf7" in {image["image_id"] for image in for_cpu["data"]}
     assert for_cpu["total"] == len(for_cpu["data"])
-    assert unknown.status_code == 400
-    assert unknown.json()["error_msg"].startswith("Invalid parameter: flavor_name")
+    assert (unknown["data"], unknown["total"]) == ([], 0)
+
+
+def test_images_filter_by_server_type_in_either_case(emulator: EmulatorHandle) -> None:
+    everything = _images(emulator)
+    bare_metal = _images(emulator, server_type="bms")
+
+    assert everything["total"] == len(catalogue.IMAGES)
+    assert {image["server_type"] for image in bare_metal["data"]} == {"BMS"}
+    assert _images(emulator, server_type="BMS") == bare_metal
+    assert all(image["status"] == "ACTIVE" for image in everything["data"])
 
 
 def test_network_and_key_pair_lookups(emulator: EmulatorHandle) -> None:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from modelarts_emulator import config
 from tests.emulator.helpers import SEED_CREATE_REQUEST, create_server, servers_path, signed_request
-from tests.fixtures.emulator import FAST_LIFECYCLE_ARGS, EmulatorHandle, handle_for, start_emulator
+from tests.fixtures.emulator import (
+    FAST_LIFECYCLE_ARGS,
+    PROJECT_ROOT,
+    EmulatorHandle,
+    handle_for,
+    start_emulator,
+)
 
 
 def test_the_store_survives_a_restart(tmp_path: Path) -> None:
@@ -124,3 +133,102 @@ def test_it_stops_cleanly_on_sigint(tmp_path: Path) -> None:
 
     assert running.process.wait(timeout=10) == 0, running.output()
     assert running.output().startswith("ModelArts emulator listening on http://127.0.0.1:")
+
+
+def _all_page(handle: EmulatorHandle, **query: object) -> dict:
+    response = signed_request(handle, "GET", servers_path(handle, "/all"), query=query)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_all_paging_none_answers_every_server_in_one_page(tmp_path: Path) -> None:
+    running = start_emulator(
+        store_path=tmp_path / "store.sqlite3",
+        output_path=tmp_path / "output.log",
+        extra_args=[*FAST_LIFECYCLE_ARGS, "--all-paging", "none"],
+    )
+    try:
+        handle = handle_for(running.base_url)
+        create_server(handle, name="unpaged", count=10)
+        create_server(handle, name="more", count=2)
+        unpaged = _all_page(handle, limit=3, offset=6)
+        own = signed_request(handle, "GET", servers_path(handle), query={"limit": 3}).json()
+    finally:
+        running.stop()
+
+    assert (unpaged["current"], unpaged["pages"], unpaged["size"], unpaged["total"]) == (1, 1, 12, 12)
+    assert len(unpaged["data"]) == 12
+    assert (own["size"], len(own["data"]), own["total"]) == (3, 3, 12)
+
+
+def test_all_paging_is_read_from_the_config_file(tmp_path: Path) -> None:
+    config_path = tmp_path / "emulator.json"
+    default = config.default_config()
+    config_path.write_text(
+        json.dumps(
+            {
+                "projects": [{"id": project.id, "name": project.name} for project in default.projects],
+                "access_keys": [
+                    {
+                        "access_key": key.access_key,
+                        "secret_key": key.secret_key,
+                        "user_id": key.identity.user_id,
+                        "user_name": key.identity.user_name,
+                        "projects": list(key.identity.project_ids),
+                    }
+                    for key in default.access_keys
+                ],
+                "behaviour": {"all_paging": "none"},
+            }
+        )
+    )
+    running = start_emulator(
+        store_path=tmp_path / "store.sqlite3",
+        output_path=tmp_path / "output.log",
+        extra_args=[*FAST_LIFECYCLE_ARGS, "--config", str(config_path)],
+    )
+    try:
+        handle = handle_for(running.base_url)
+        create_server(handle, name="configured", count=3)
+        page = _all_page(handle, limit=1)
+    finally:
+        running.stop()
+
+    assert (page["size"], page["total"], len(page["data"])) == (3, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "config_document"),
+    [
+        pytest.param(["--all-paging", "pages"], None, id="flag"),
+        pytest.param([], {"projects": [], "behaviour": {"all_paging": "pages"}}, id="config"),
+        pytest.param([], {"projects": [], "behaviour": {"paging": "none"}}, id="config-key"),
+    ],
+)
+def test_an_unknown_all_paging_mode_stops_the_start(
+    tmp_path: Path, arguments: list[str], config_document: dict | None
+) -> None:
+    if config_document is not None:
+        config_path = tmp_path / "emulator.json"
+        config_path.write_text(json.dumps(config_document))
+        arguments = [*arguments, "--config", str(config_path)]
+
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "modelarts_emulator",
+            "--port",
+            "0",
+            "--store",
+            str(tmp_path / "s.db"),
+            *arguments,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert finished.returncode == 2, finished.stdout + finished.stderr
+    assert "paging" in finished.stderr

@@ -7,7 +7,8 @@ import base64
 import pytest
 
 from modelarts_emulator.errors import ApiError
-from modelarts_emulator.validation import check_admin_pass, validate_create_request
+from modelarts_emulator.field_rules import check_admin_pass
+from modelarts_emulator.validation import validate_create_request
 from tests.emulator.helpers import SEED_CREATE_REQUEST
 
 
