@@ -4,18 +4,17 @@ It imports nothing from Django: the dashboard, the emulator's tests and a shell 
 """
 
 from modelarts_client import statuses
-from modelarts_client.bodies import ChargingInfo, CreateServerRequest, RootVolume, ServerNetwork
+from modelarts_client.bodies import ChargingInfo, CreateServerRequest, DataVolume, RootVolume, ServerNetwork
 from modelarts_client.client import ModelArtsClient
 from modelarts_client.config import AkSkCredentials, CloudConfig, IamCredentials
 from modelarts_client.errors import CloudError, ErrorKind
 from modelarts_client.results import (
-    Accelerator,
     CloudServer,
     DevServer,
     Endpoint,
     Flavor,
+    FlavorRow,
     IamToken,
-    Image,
     KeyPair,
     Page,
     SecurityGroup,
@@ -23,23 +22,24 @@ from modelarts_client.results import (
     Subnet,
     Volume,
     Vpc,
+    group_flavor_rows,
 )
 
 __all__ = [
-    "Accelerator",
     "AkSkCredentials",
     "ChargingInfo",
     "CloudConfig",
     "CloudError",
     "CloudServer",
     "CreateServerRequest",
+    "DataVolume",
     "DevServer",
     "Endpoint",
     "ErrorKind",
     "Flavor",
+    "FlavorRow",
     "IamCredentials",
     "IamToken",
-    "Image",
     "KeyPair",
     "ModelArtsClient",
     "Page",
@@ -50,5 +50,6 @@ __all__ = [
     "Subnet",
     "Volume",
     "Vpc",
+    "group_flavor_rows",
     "statuses",
 ]

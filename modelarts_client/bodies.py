@@ -41,6 +41,15 @@ class RootVolume:
 
 
 @dataclass(frozen=True)
+class DataVolume:
+    """Data disks (SDK `ServerDataVolume`): `count` disks of `size` GB each."""
+
+    size: int
+    type: str
+    count: int
+
+
+@dataclass(frozen=True)
 class CreateServerRequest:
     name: str
     flavor: str
@@ -54,6 +63,7 @@ class CreateServerRequest:
     count: int | None = None
     enterprise_project_id: str | None = None
     root_volume: RootVolume | None = None
+    data_volume: DataVolume | None = None
     server_type: str | None = None
     # Already base64: the caller encodes the script, so size limits are checked where it is written.
     userdata: str | None = None

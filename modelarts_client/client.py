@@ -33,13 +33,15 @@ from modelarts_client.errors import (
 from modelarts_client.results import (
     DevServer,
     Flavor,
+    FlavorRow,
     IamToken,
-    Image,
     KeyPair,
     Page,
     SecurityGroup,
+    ServerImage,
     Subnet,
     Vpc,
+    group_flavor_rows,
 )
 from modelarts_client.tokens import TOKEN_CACHE, TokenCache, TokenKey, expiry_from_body, password_auth_body
 
@@ -127,12 +129,20 @@ class ModelArtsClient:
     def iter_dev_servers(
         self, *, all_users: bool = False, page_size: int = MAX_LIST_PAGE_SIZE
     ) -> Iterator[DevServer]:
+        """Every server, each once, whether the service pages by limit/offset or answers all at once.
+
+        The SDK's `/all` request documents no paging parameters, so a service may ignore them: a page
+        that brings no server not already seen ends the walk instead of being asked for again.
+        """
+        seen_ids: set[str] = set()
         offset = 0
         while True:
             page = self.list_dev_servers(limit=page_size, offset=offset, all_users=all_users)
-            yield from page.data
+            fresh = [server for server in page.data if server.id not in seen_ids]
+            seen_ids.update(server.id for server in fresh if server.id)
+            yield from fresh
             offset += len(page.data)
-            if not page.data or offset >= page.total:
+            if not fresh or len(page.data) < page_size or offset >= page.total:
                 return
 
     def get_dev_server(self, server_id: str) -> DevServer:
@@ -153,22 +163,36 @@ class ModelArtsClient:
     def sync_dev_servers(self) -> Page[DevServer]:
         return Page.from_api(self._modelarts("PUT", self._servers_path("sync")), DevServer.from_api)
 
-    def batch_action(self, action_type: str, server_ids: Iterable[str]) -> dict[str, Any]:
-        body = {"type": action_type, "servers": list(server_ids)}
+    def batch_action(self, action_type: str, server_ids: Iterable[str]) -> Page[DevServer]:
+        """One action on many servers (SDK `DevServerBatchRequest`); the answer is a page of the servers."""
+        body = {"type": action_type, "servers": [{"id": server_id} for server_id in server_ids]}
         payload = self._modelarts("POST", self._servers_path("action"), body=body)
-        return payload if isinstance(payload, dict) else {"result": payload}
+        return Page.from_api(payload, DevServer.from_api)
+
+    def list_flavor_rows(
+        self, *, server_type: str | None = None, arch: str | None = None, charging_mode: str | None = None
+    ) -> list[FlavorRow]:
+        """The flavors call as answered: one row per flavor, charging mode and zone.
+
+        `server_type` goes as given: the API page writes it in lower case, the SDK in upper (docs/CLOUD_API.md).
+        """
+        query = _query(server_type=server_type, arch=arch, charging_mode=charging_mode)
+        payload = self._modelarts("GET", self._servers_path("flavors"), query=query)
+        return Page.from_api(payload, FlavorRow.from_api).data
 
     def list_flavors(
         self, *, server_type: str | None = None, arch: str | None = None, charging_mode: str | None = None
     ) -> list[Flavor]:
-        query = _query(server_type=server_type, arch=arch, charging_mode=charging_mode)
-        payload = self._modelarts("GET", self._servers_path("flavors"), query=query)
-        return Page.from_api(payload, Flavor.from_api).data
+        rows = self.list_flavor_rows(server_type=server_type, arch=arch, charging_mode=charging_mode)
+        return group_flavor_rows(rows)
 
-    def list_images(self, *, server_type: str | None = None, flavor_name: str | None = None) -> list[Image]:
+    def list_images(
+        self, *, server_type: str | None = None, flavor_name: str | None = None
+    ) -> list[ServerImage]:
+        """Images; with `flavor_name`, only those the cloud says fit that flavor."""
         query = _query(server_type=server_type, flavor_name=flavor_name)
         payload = self._modelarts("GET", self._servers_path("images"), query=query)
-        return Page.from_api(payload, Image.from_api).data
+        return Page.from_api(payload, ServerImage.from_api).data
 
     # Neighbouring services a create form needs
 

@@ -7,7 +7,7 @@ answer in `raw`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -77,18 +77,23 @@ class CloudServer:
 
 @dataclass(frozen=True)
 class ServerImage:
+    """An image as a server embeds it and as the images call lists it (SDK `ServerImageResponse`)."""
+
     arch: str | None
     image_id: str | None
     name: str | None
     server_type: str | None
+    status: str | None = None
 
     @classmethod
-    def from_api(cls, raw: JsonObject) -> ServerImage:
+    def from_api(cls, raw: Any) -> ServerImage:
+        data = _object(raw)
         return cls(
-            arch=_str(raw, "arch"),
-            image_id=_str(raw, "image_id"),
-            name=_str(raw, "name"),
-            server_type=_str(raw, "server_type"),
+            arch=_str(data, "arch"),
+            image_id=_str(data, "image_id"),
+            name=_str(data, "name"),
+            server_type=_str(data, "server_type"),
+            status=_str(data, "status"),
         )
 
 
@@ -132,6 +137,8 @@ class Volume:
 
 @dataclass(frozen=True)
 class DevServer:
+    """A server object (seed Table 6, SDK `ServerResponse`): only the fields those two name."""
+
     id: str | None
     name: str | None
     status: str | None
@@ -143,10 +150,6 @@ class DevServer:
     order_id: str | None
     vpc_id: str | None
     subnet_id: str | None
-    availability_zone: str | None
-    server_type: str | None
-    arch: str | None
-    fail_reason: str | None
     cloud_server: CloudServer | None
     image: ServerImage | None
     endpoints: list[Endpoint]
@@ -159,10 +162,10 @@ class DevServer:
     @classmethod
     def from_api(cls, raw: Any) -> DevServer:
         data = _object(raw)
-        network = _object(data.get("network"))
         cloud_server = (
             CloudServer.from_api(data["cloud_server"]) if isinstance(data.get("cloud_server"), dict) else None
         )
+        # The SDK names the image `image`; the seed also names it `server_image_response`.
         image_raw = (
             data.get("image") if isinstance(data.get("image"), dict) else data.get("server_image_response")
         )
@@ -179,14 +182,8 @@ class DevServer:
             update_at=_int(data, "update_at"),
             key_pair_name=_str(data, "key_pair_name"),
             order_id=_str(data, "order_id"),
-            vpc_id=_str(data, "vpc_id") or _str(network, "vpc_id"),
-            subnet_id=_str(data, "subnet_id") or _str(network, "subnet_id"),
-            availability_zone=_str(data, "availability_zone"),
-            server_type=_str(data, "server_type")
-            or (cloud_server.type if cloud_server else None)
-            or (image.server_type if image else None),
-            arch=_str(data, "arch") or (image.arch if image else None),
-            fail_reason=_str(data, "fail_reason"),
+            vpc_id=_str(data, "vpc_id"),
+            subnet_id=_str(data, "subnet_id"),
             cloud_server=cloud_server,
             image=image,
             endpoints=[Endpoint.from_api(item) for item in endpoint_list],
@@ -194,6 +191,18 @@ class DevServer:
             category=_str(data, "category"),
             raw=data,
         )
+
+    @property
+    def server_type(self) -> str | None:
+        """The API has no top-level server type: the cloud server's type, else the image's."""
+        return (self.cloud_server.type if self.cloud_server else None) or (
+            self.image.server_type if self.image else None
+        )
+
+    @property
+    def arch(self) -> str | None:
+        """The API has no top-level architecture: the image's."""
+        return self.image.arch if self.image else None
 
     @property
     def private_ip(self) -> str | None:
@@ -240,83 +249,109 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
-class Accelerator:
-    type: str | None
-    name: str | None
+class FlavorRow:
+    """One row of the flavors call (SDK `ServerFlavorinstanceResponse`): a flavor in one charging mode and zone."""
+
+    flavor: str | None
+    arch: str | None
+    server_type: str | None
+    flavor_type: str | None
+    specification: str | None
+    charging_mode: str | None
+    availability_zone: str | None
     count: int | None
-    memory: int | None
+    sku_code: str | None
+    roce_num: int | None
+    status: str | None
+    is_sold_out: bool
+    raw: JsonObject = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_api(cls, raw: JsonObject) -> Accelerator:
+    def from_api(cls, raw: Any) -> FlavorRow:
+        data = _object(raw)
         return cls(
-            type=_str(raw, "type"),
-            name=_str(raw, "name"),
-            count=_int(raw, "count"),
-            memory=_int(raw, "memory"),
+            flavor=_str(data, "flavor"),
+            arch=_str(data, "arch"),
+            server_type=_str(data, "server_type"),
+            flavor_type=_str(data, "flavor_type"),
+            specification=_str(data, "specification"),
+            charging_mode=_str(data, "charging_mode"),
+            availability_zone=_str(data, "availability_zone"),
+            count=_int(data, "count"),
+            sku_code=_str(data, "sku_code"),
+            roce_num=_int(data, "roce_num"),
+            status=_str(data, "status"),
+            # The SDK documents false as the default: a row that does not say is on sale.
+            is_sold_out=_bool(data, "is_sold_out") is True,
+            raw=data,
         )
 
 
 @dataclass(frozen=True)
 class Flavor:
-    name: str | None
-    server_type: str | None
-    arch: str | None
-    cpu: int | None
-    memory: int | None
-    accelerator: Accelerator | None
-    charging_modes: list[str]
-    status: str | None
-    description: str | None
-    raw: JsonObject = field(default_factory=dict, repr=False)
+    """One flavor, gathered from its rows: where and how it is sold, and where it is sold out."""
 
-    @classmethod
-    def from_api(cls, raw: Any) -> Flavor:
-        data = _object(raw)
-        accelerator = data.get("accelerator")
-        return cls(
-            name=_str(data, "name"),
-            server_type=_str(data, "server_type"),
-            arch=_str(data, "arch"),
-            cpu=_int(data, "cpu"),
-            memory=_int(data, "memory"),
-            accelerator=Accelerator.from_api(accelerator) if isinstance(accelerator, dict) else None,
-            charging_modes=_strings(data, "charging_modes"),
-            status=_str(data, "status"),
-            description=_str(data, "description"),
-            raw=data,
-        )
+    name: str
+    arch: str | None
+    server_type: str | None
+    flavor_type: str | None
+    specification: str | None
+    roce_num: int | None
+    rows: tuple[FlavorRow, ...]
+
+    @property
+    def charging_modes(self) -> list[str]:
+        """Modes in which some zone still sells it."""
+        return _unique(row.charging_mode for row in self.rows if not row.is_sold_out)
+
+    @property
+    def zones(self) -> list[str]:
+        """Zones that still sell it in some mode; empty where the rows name no zone."""
+        return _unique(row.availability_zone for row in self.rows if not row.is_sold_out)
 
     @property
     def sold_out(self) -> bool:
-        return (self.status or "").lower() == "sold_out"
+        return all(row.is_sold_out for row in self.rows)
 
-
-@dataclass(frozen=True)
-class Image:
-    id: str | None
-    name: str | None
-    arch: str | None
-    server_type: str | None
-    accelerator_type: str | None
-    os: str | None
-    status: str | None
-    min_disk_gb: int | None
-    raw: JsonObject = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_api(cls, raw: Any) -> Image:
-        data = _object(raw)
-        return cls(
-            id=_str(data, "id"),
-            name=_str(data, "name"),
-            arch=_str(data, "arch"),
-            server_type=_str(data, "server_type"),
-            accelerator_type=_str(data, "accelerator_type"),
-            os=_str(data, "os"),
-            status=_str(data, "status"),
-            min_disk_gb=_int(data, "min_disk_gb"),
-            raw=data,
+    def sold_out_for(self, *, charging_mode: str | None, zone: str | None) -> bool:
+        """Whether no row sells it in this mode (and this zone, where one is chosen)."""
+        return not any(
+            not row.is_sold_out
+            and (not charging_mode or row.charging_mode in (charging_mode, None))
+            and (not zone or row.availability_zone in (zone, None))
+            for row in self.rows
         )
+
+    def sku_code(self, charging_mode: str) -> str | None:
+        return next((row.sku_code for row in self.rows if row.charging_mode == charging_mode), None)
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
+
+
+def group_flavor_rows(rows: Iterable[FlavorRow]) -> list[Flavor]:
+    """One Flavor per flavor name, in the order the cloud first lists each."""
+    by_name: dict[str, list[FlavorRow]] = {}
+    for row in rows:
+        if row.flavor:
+            by_name.setdefault(row.flavor, []).append(row)
+    return [
+        Flavor(
+            name=name,
+            arch=_first(row.arch for row in group),
+            server_type=_first(row.server_type for row in group),
+            flavor_type=_first(row.flavor_type for row in group),
+            specification=_first(row.specification for row in group),
+            roce_num=_first(row.roce_num for row in group),
+            rows=tuple(group),
+        )
+        for name, group in by_name.items()
+    ]
+
+
+def _first(values: Iterable[T | None]) -> T | None:
+    return next((value for value in values if value is not None), None)
 
 
 @dataclass(frozen=True)

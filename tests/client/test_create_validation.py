@@ -140,7 +140,7 @@ def test_each_rule_refuses_its_field(
 
 
 def _image_id(client: ModelArtsClient, name: str) -> str:
-    return next(image.id for image in client.list_images() if image.name == name and image.id)
+    return next(image.image_id for image in client.list_images() if image.name == name and image.image_id)
 
 
 def _subnet_id_named(client: ModelArtsClient, name: str) -> str:
@@ -192,7 +192,7 @@ def test_a_charging_mode_the_flavor_does_not_sell_is_refused(cloud_client: Model
     request = replace(
         SEED,
         flavor=PREPAID_ONLY_FLAVOR,
-        image_id=image.id or "",
+        image_id=image.image_id or "",
         charging_info=_charging(charging_mode="POST_PAID"),
     )
 

@@ -159,7 +159,7 @@ def test_a_dropped_create_answer_is_unknown_and_the_server_exists(
     assert found[0].status == statuses.CREATING
 
 
-def test_a_create_that_fails_in_the_cloud_reports_why(cloud_client: ModelArtsClient, emulator: Any) -> None:
+def test_a_create_that_fails_in_the_cloud_is_failed(cloud_client: ModelArtsClient, emulator: Any) -> None:
     emulator.set_faults(create_failed_rate=1.0)
     emulator.set_lifecycle(create_seconds=0.1)
 
@@ -168,7 +168,8 @@ def test_a_create_that_fails_in_the_cloud_reports_why(cloud_client: ModelArtsCli
 
     assert failed.is_failed
     assert not failed.is_transitional
-    assert failed.fail_reason
+    # Neither the seed nor the SDK gives a failure reason: the answer carries none.
+    assert "fail_reason" not in failed.raw
 
 
 def test_a_stuck_create_stays_transitional(cloud_client: ModelArtsClient, emulator: Any) -> None:

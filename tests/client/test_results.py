@@ -7,17 +7,16 @@ from typing import Any
 import pytest
 
 from modelarts_client import (
-    Accelerator,
     CloudServer,
     DevServer,
-    Flavor,
-    Image,
+    FlavorRow,
     KeyPair,
     Page,
     SecurityGroup,
     ServerImage,
     Subnet,
     Vpc,
+    group_flavor_rows,
     statuses,
 )
 
@@ -115,11 +114,9 @@ def test_it_reads_endpoints_and_volumes_and_the_private_ip() -> None:
         "volumes": [{"size": 100, "type": "ROOT", "evs_type": "SSD", "evs_id": "v-1"}, "junk"],
         "vpc_id": "vpc-1",
         "subnet_id": "subnet-1",
-        "availability_zone": "cn-north-4a",
         "category": "SERVER",
         "order_id": "CS2311",
         "key_pair_name": "kp",
-        "fail_reason": None,
     }
 
     server = DevServer.from_api(raw)
@@ -131,7 +128,7 @@ def test_it_reads_endpoints_and_volumes_and_the_private_ip() -> None:
     assert len(server.volumes) == 1
     assert server.volumes[0].size == 100
     assert server.volumes[0].evs_id == "v-1"
-    assert (server.vpc_id, server.subnet_id, server.availability_zone) == ("vpc-1", "subnet-1", "cn-north-4a")
+    assert (server.vpc_id, server.subnet_id) == ("vpc-1", "subnet-1")
     assert (server.category, server.order_id, server.key_pair_name) == ("SERVER", "CS2311", "kp")
 
 
@@ -190,53 +187,93 @@ def test_a_bare_list_is_read_as_one_page() -> None:
     assert len(page.data) == 2
 
 
-def test_a_flavor_reads_its_accelerator_and_sold_out_state() -> None:
-    raw = {
-        "name": "Snt9b.xlarge",
-        "server_type": "BMS",
+def _flavor_row(**overrides: Any) -> dict[str, Any]:
+    row = {
+        "flavor": "Snt9b.xlarge",
         "arch": "ARM",
-        "cpu": 192,
-        "memory": 1536,
-        "accelerator": {"type": "NPU", "name": "Ascend 910B", "count": 8, "memory": 64},
-        "charging_modes": ["POST_PAID", "PRE_PAID"],
-        "status": "sold_out",
-        "description": "8 x Ascend",
+        "server_type": "BMS",
+        "flavor_type": "NPU",
+        "specification": "NPU: 8 * Ascend-910B (64 GiB) | 192 vCPUs | 1536 GiB",
+        "charging_mode": "POST_PAID",
+        "availability_zone": "cn-north-4a",
+        "count": 3,
+        "sku_code": "modelarts.snt9b.xlarge.postpaid",
+        "roce_num": 8,
+        "status": "normal",
+        "is_sold_out": False,
     }
+    return {**row, **overrides}
 
-    flavor = Flavor.from_api(raw)
 
-    assert flavor.accelerator == Accelerator(type="NPU", name="Ascend 910B", count=8, memory=64)
-    assert flavor.charging_modes == ["POST_PAID", "PRE_PAID"]
-    assert (flavor.cpu, flavor.memory) == (192, 1536)
+def test_a_flavor_row_reads_every_sdk_field() -> None:
+    row = FlavorRow.from_api(_flavor_row())
+
+    assert (row.flavor, row.arch, row.server_type, row.flavor_type) == ("Snt9b.xlarge", "ARM", "BMS", "NPU")
+    assert row.specification.startswith("NPU: 8 * Ascend-910B")
+    assert (row.charging_mode, row.availability_zone, row.count) == ("POST_PAID", "cn-north-4a", 3)
+    assert (row.sku_code, row.roce_num, row.status) == ("modelarts.snt9b.xlarge.postpaid", 8, "normal")
+    assert row.is_sold_out is False
+
+
+def test_a_flavor_row_without_is_sold_out_is_on_sale() -> None:
+    raw = _flavor_row()
+    del raw["is_sold_out"]
+
+    assert FlavorRow.from_api(raw).is_sold_out is False
+    assert FlavorRow.from_api(_flavor_row(is_sold_out="true")).is_sold_out is True
+
+
+def test_rows_group_into_one_flavor_with_its_modes_and_zones() -> None:
+    rows = [
+        FlavorRow.from_api(_flavor_row()),
+        FlavorRow.from_api(_flavor_row(charging_mode="PRE_PAID", sku_code="prepaid")),
+        FlavorRow.from_api(_flavor_row(availability_zone="cn-north-4b")),
+        FlavorRow.from_api(_flavor_row(availability_zone="cn-north-4c", is_sold_out=True)),
+        FlavorRow.from_api(_flavor_row(flavor="Si2.large.4", arch="X86", server_type="ECS", flavor_type="CPU")),
+        FlavorRow.from_api({"flavor": None, "arch": "X86"}),
+    ]
+
+    snt9b, si2 = group_flavor_rows(rows)
+
+    assert snt9b.name == "Snt9b.xlarge"
+    assert (snt9b.arch, snt9b.server_type, snt9b.flavor_type, snt9b.roce_num) == ("ARM", "BMS", "NPU", 8)
+    assert snt9b.charging_modes == ["POST_PAID", "PRE_PAID"]
+    assert snt9b.zones == ["cn-north-4a", "cn-north-4b"]
+    assert not snt9b.sold_out
+    assert snt9b.sold_out_for(charging_mode="POST_PAID", zone="cn-north-4c")
+    assert not snt9b.sold_out_for(charging_mode="PRE_PAID", zone="cn-north-4a")
+    assert snt9b.sold_out_for(charging_mode="PRE_PAID", zone="cn-north-4b")
+    assert snt9b.sku_code("PRE_PAID") == "prepaid"
+    assert si2.name == "Si2.large.4"
+
+
+def test_a_flavor_sold_out_in_every_row_is_sold_out() -> None:
+    rows = [
+        FlavorRow.from_api(_flavor_row(is_sold_out=True)),
+        FlavorRow.from_api(_flavor_row(charging_mode="PRE_PAID", is_sold_out=True)),
+    ]
+
+    (flavor,) = group_flavor_rows(rows)
+
     assert flavor.sold_out
-
-
-def test_a_cpu_flavor_has_no_accelerator() -> None:
-    flavor = Flavor.from_api({"name": "Si2.large.4", "accelerator": None, "status": "normal"})
-
-    assert flavor.accelerator is None
-    assert not flavor.sold_out
     assert flavor.charging_modes == []
+    assert flavor.zones == []
 
 
-def test_an_image_reads_every_field() -> None:
+def test_an_image_reads_the_sdk_fields() -> None:
     raw = {
-        "id": "c90fb553-2cdb-4b81-b56a-ef68812c6cf7",
+        "image_id": "c90fb553-2cdb-4b81-b56a-ef68812c6cf7",
         "name": "Ubuntu18.04_x86_64_CPU",
         "arch": "X86",
         "server_type": "ECS",
-        "accelerator_type": None,
-        "os": "Ubuntu 18.04",
         "status": "ACTIVE",
-        "min_disk_gb": 100,
     }
 
-    image = Image.from_api(raw)
+    image = ServerImage.from_api(raw)
 
-    assert image.id == raw["id"]
-    assert image.accelerator_type is None
-    assert image.min_disk_gb == 100
-    assert image.os == "Ubuntu 18.04"
+    assert image == ServerImage(
+        arch="X86", image_id=raw["image_id"], name="Ubuntu18.04_x86_64_CPU", server_type="ECS", status="ACTIVE"
+    )
 
 
 def test_the_network_neighbours_read_their_shapes() -> None:
