@@ -83,7 +83,8 @@ def _spec(name: str) -> DevServerSpec:
         image_name="Ubuntu18.04_x86_64_CPU", availability_zone="", vpc_id=forms_data.SEED_VPC_ID,
         subnet_id=forms_data.SEED_SUBNET_ID, security_group_id=forms_data.SEED_SECURITY_GROUP_ID,
         ipv6_enable=False, roce_id="", login_method="password", key_pair_name="", root_volume_type="",
-        root_volume_size=None, charging_mode="POST_PAID", period_type="", period_num=None,
+        root_volume_size=None, data_volume_type="", data_volume_size=None, data_volume_count=None,
+        charging_mode="POST_PAID", period_type="", period_num=None,
         is_auto_renew=False, is_auto_pay=False, enterprise_project_id="", userdata="",
     )  # fmt: skip
 

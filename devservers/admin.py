@@ -9,6 +9,7 @@ from devservers.models import (
     CloudAccount,
     DevServer,
     DevServerEvent,
+    FlavorSpec,
     Membership,
     Team,
     TeamPolicy,
@@ -127,6 +128,15 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     filter_horizontal = ("accounts",)
     inlines = [MembershipInline, TeamPolicyInline]
+
+
+@admin.register(FlavorSpec)
+class FlavorSpecAdmin(admin.ModelAdmin):
+    """The accelerators the cloud's flavor list does not give; policy counts cards from here."""
+
+    list_display = ("name", "accelerator_type", "accelerator_name", "accelerator_count", "accelerator_memory_gib", "hourly_price")
+    list_filter = ("accelerator_type",)
+    search_fields = ("name", "accelerator_name")
 
 
 @admin.register(AuditEntry)

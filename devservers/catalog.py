@@ -2,14 +2,16 @@
 and kept briefly in Redis so that a form and its HTMX fragments don't call the cloud each time."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 
+from devservers import accelerators
 from devservers.cloud import client_for
 from devservers.models import CloudAccount
-from modelarts_client import Flavor, Image, KeyPair, SecurityGroup, Subnet, Vpc
+from modelarts_client import Flavor, KeyPair, SecurityGroup, ServerImage, Subnet, Vpc
 
 T = TypeVar("T")
 
@@ -23,32 +25,71 @@ def _cached(account: CloudAccount, what: str, load: Callable[[], T]) -> T:
     return value
 
 
-def flavors(account: CloudAccount) -> list[Flavor]:
-    return _cached(account, "flavors", lambda: client_for(account).list_flavors())
+@dataclass(frozen=True)
+class FlavorChoice:
+    """A flavor as the form offers it: what the cloud sells, and its accelerators from our catalogue."""
+
+    cloud: Flavor
+    accelerators: accelerators.Accelerators | None
+
+    @property
+    def name(self) -> str:
+        return self.cloud.name
+
+    @property
+    def arch(self) -> str | None:
+        return self.cloud.arch
+
+    @property
+    def server_type(self) -> str | None:
+        return self.cloud.server_type
+
+    @property
+    def specification(self) -> str | None:
+        return self.cloud.specification
+
+    @property
+    def charging_modes(self) -> list[str]:
+        return self.cloud.charging_modes
+
+    @property
+    def zones(self) -> list[str]:
+        return self.cloud.zones
+
+    @property
+    def sold_out(self) -> bool:
+        return self.cloud.sold_out
+
+    @property
+    def accelerator_count(self) -> int:
+        """Known cards per server; 0 for none or unknown (see `accelerators.is_known`)."""
+        return self.accelerators.count or 0 if self.accelerators else 0
 
 
-def find_flavor(account: CloudAccount, name: str) -> Flavor | None:
+def flavors(account: CloudAccount) -> list[FlavorChoice]:
+    cloud_flavors: list[Flavor] = _cached(account, "flavors", lambda: client_for(account).list_flavors())
+    entries = accelerators.catalogue_entries([flavor.name for flavor in cloud_flavors])
+    return [
+        FlavorChoice(cloud=flavor, accelerators=accelerators.resolve(flavor, entries.get(flavor.name)))
+        for flavor in cloud_flavors
+    ]
+
+
+def find_flavor(account: CloudAccount, name: str) -> FlavorChoice | None:
     return next((flavor for flavor in flavors(account) if flavor.name == name), None)
 
 
-def images(account: CloudAccount) -> list[Image]:
-    return _cached(account, "images", lambda: client_for(account).list_images())
+def images_for_flavor(account: CloudAccount, flavor_name: str) -> list[ServerImage]:
+    """The images the cloud says fit the flavor (the images call's `flavor_name` filter)."""
+    return _cached(
+        account, f"images:{flavor_name}", lambda: client_for(account).list_images(flavor_name=flavor_name)
+    )
 
 
-def image_fits_flavor(image: Image, flavor: Flavor) -> bool:
-    if image.arch != flavor.arch or image.server_type != flavor.server_type:
-        return False
-    if image.accelerator_type is None:
-        return True
-    return flavor.accelerator is not None and flavor.accelerator.type == image.accelerator_type
-
-
-def images_for_flavor(account: CloudAccount, flavor: Flavor) -> list[Image]:
-    return [image for image in images(account) if image_fits_flavor(image, flavor)]
-
-
-def find_image(account: CloudAccount, image_id: str) -> Image | None:
-    return next((image for image in images(account) if image.id == image_id), None)
+def find_image(account: CloudAccount, *, flavor_name: str, image_id: str) -> ServerImage | None:
+    return next(
+        (image for image in images_for_flavor(account, flavor_name) if image.image_id == image_id), None
+    )
 
 
 def vpcs(account: CloudAccount) -> list[Vpc]:

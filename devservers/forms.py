@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django import forms
 
 from devservers import catalog, policy, rules, selectors
+from devservers.catalog import FlavorChoice
 from devservers.models import CloudAccount, Team
-from modelarts_client import CloudError, Flavor
+from modelarts_client import CloudError
 
 CLOUD_FIELD_PATTERN = re.compile(r"Invalid parameter: (?P<field>[A-Za-z_]+(?:\.[A-Za-z_]+)*)")
 
@@ -24,6 +25,7 @@ PERIOD_TYPE_CHOICES = [
     ("HOUR", "Hours"),
 ]
 ROOT_VOLUME_CHOICES = [("", "Cloud default"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
+DATA_VOLUME_CHOICES = [("", "No data disk"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
 
 # Where a cloud refusal's field path lands on this form.
 CLOUD_FIELD_TO_FORM_FIELD = {
@@ -50,6 +52,10 @@ CLOUD_FIELD_TO_FORM_FIELD = {
     "root_volume.size": "root_volume_size",
     "root_volume.type": "root_volume_type",
     "root_volume": "root_volume_size",
+    "data_volume.size": "data_volume_size",
+    "data_volume.type": "data_volume_type",
+    "data_volume.count": "data_volume_count",
+    "data_volume": "data_volume_type",
     "server_type": "server_type",
     "userdata": "userdata_script",
     "user_data": "userdata_script",
@@ -78,6 +84,9 @@ class DevServerSpec:
     key_pair_name: str
     root_volume_type: str
     root_volume_size: int | None
+    data_volume_type: str
+    data_volume_size: int | None
+    data_volume_count: int | None
     charging_mode: str
     period_type: str
     period_num: int | None
@@ -148,6 +157,22 @@ class DevServerRequestForm(forms.Form):
         help_text=f"{rules.ROOT_VOLUME_MIN_GB} to {rules.ROOT_VOLUME_MAX_GB} GB; empty for the cloud default.",
     )
 
+    data_volume_type = forms.ChoiceField(required=False, choices=DATA_VOLUME_CHOICES, label="Data disk type")
+    data_volume_size = forms.IntegerField(
+        required=False,
+        min_value=rules.DATA_VOLUME_MIN_GB,
+        max_value=rules.DATA_VOLUME_MAX_GB,
+        label="Data disk size (GB)",
+        help_text=f"Each disk {rules.DATA_VOLUME_MIN_GB} to {rules.DATA_VOLUME_MAX_GB:,} GB.",
+    )
+    data_volume_count = forms.IntegerField(
+        required=False,
+        min_value=rules.DATA_VOLUME_COUNT_MIN,
+        max_value=rules.DATA_VOLUME_COUNT_MAX,
+        label="Number of data disks",
+        help_text=f"{rules.DATA_VOLUME_COUNT_MIN} to {rules.DATA_VOLUME_COUNT_MAX}.",
+    )
+
     charging_mode = forms.ChoiceField(
         choices=CHARGING_CHOICES, initial="POST_PAID", widget=forms.RadioSelect, label="Billing"
     )
@@ -188,9 +213,9 @@ class DevServerRequestForm(forms.Form):
         self.flavor_rows = all_flavors
 
         chosen_flavor = catalog.find_flavor(account, _choice_value(self, "flavor"))
-        shown_images = catalog.images_for_flavor(account, chosen_flavor) if chosen_flavor else []
+        shown_images = catalog.images_for_flavor(account, chosen_flavor.name) if chosen_flavor else []
         self.fields["image_id"].choices = [("", "Choose an image")] + [
-            (image.id, image.name) for image in shown_images
+            (image.image_id, image.name) for image in shown_images if image.image_id
         ]
 
         self.fields["vpc_id"].choices = [
@@ -252,6 +277,7 @@ class DevServerRequestForm(forms.Form):
             self._check_image(cleaned, flavor)
             self._check_charging(cleaned, flavor)
         self._check_names_fit(cleaned)
+        self._check_data_volume(cleaned)
         self._check_network(cleaned)
         self._check_login(cleaned)
         self._check_period(cleaned)
@@ -261,7 +287,7 @@ class DevServerRequestForm(forms.Form):
             self._check_names_free(cleaned)
         return cleaned
 
-    def _check_policy(self, cleaned: dict, flavor: Flavor | None) -> None:
+    def _check_policy(self, cleaned: dict, flavor: FlavorChoice | None) -> None:
         decision = policy.evaluate(
             team=self.team,
             user=self.user,
@@ -296,7 +322,7 @@ class DevServerRequestForm(forms.Form):
             listed = ", ".join(sorted(taken))
             self.add_error("name", f"Already used in this project: {listed}. Choose another name.")
 
-    def _check_flavor(self, cleaned: dict, flavor: Flavor) -> None:
+    def _check_flavor(self, cleaned: dict, flavor: FlavorChoice) -> None:
         if flavor.sold_out:
             self.add_error("flavor", f"{flavor.name} is sold out; choose another flavor.")
         elif cleaned.get("server_type") and flavor.server_type != cleaned["server_type"]:
@@ -306,21 +332,41 @@ class DevServerRequestForm(forms.Form):
         elif cleaned.get("arch") and flavor.arch != cleaned["arch"]:
             self.add_error("flavor", f"{flavor.name} is an {flavor.arch} flavor, not {cleaned['arch']}.")
 
-    def _check_image(self, cleaned: dict, flavor: Flavor) -> None:
+    def _check_image(self, cleaned: dict, flavor: FlavorChoice) -> None:
         image_id = cleaned.get("image_id")
         if not image_id:
             return
-        image = catalog.find_image(self.account, image_id)
-        if image is None or not catalog.image_fits_flavor(image, flavor):
+        image = catalog.find_image(self.account, flavor_name=flavor.name, image_id=image_id)
+        if image is None:
             self.add_error("image_id", f"This image does not fit {flavor.name}; choose one from the list.")
         else:
-            self.image_name = image.name
+            self.image_name = image.name or ""
 
-    def _check_charging(self, cleaned: dict, flavor: Flavor) -> None:
-        mode = cleaned.get("charging_mode")
-        if mode and flavor.charging_modes and mode not in flavor.charging_modes:
-            labels = dict(CHARGING_CHOICES)
+    def _check_charging(self, cleaned: dict, flavor: FlavorChoice) -> None:
+        """The flavor list has a row per charging mode and zone: the choice must match a row on sale."""
+        if flavor.sold_out:
+            return
+        mode, zone = cleaned.get("charging_mode"), cleaned.get("availability_zone")
+        labels = dict(CHARGING_CHOICES)
+        if mode and flavor.cloud.sold_out_for(charging_mode=mode, zone=None):
             self.add_error("charging_mode", f"{flavor.name} cannot be bought {labels[mode].lower()}.")
+        elif zone and flavor.cloud.sold_out_for(charging_mode=mode, zone=zone):
+            sold_in = ", ".join(flavor.zones) or "no zone"
+            self.add_error(
+                "availability_zone",
+                f"{flavor.name} is not sold in {zone}{' ' + labels[mode].lower() if mode else ''}; it is sold in {sold_in}.",
+            )
+
+    def _check_data_volume(self, cleaned: dict) -> None:
+        kind, size, count = (cleaned.get(f"data_volume_{part}") for part in ("type", "size", "count"))
+        if not kind:
+            if size is not None or count is not None:
+                self.add_error("data_volume_type", "Choose a disk type for the data disk, or clear its size and count.")
+            return
+        if size is None and "data_volume_size" not in self.errors:
+            self.add_error("data_volume_size", "Give the data disk a size.")
+        if count is None and "data_volume_count" not in self.errors:
+            cleaned["data_volume_count"] = 1
 
     def _check_names_fit(self, cleaned: dict) -> None:
         name, count = cleaned.get("name"), cleaned.get("count")
@@ -375,7 +421,7 @@ class DevServerRequestForm(forms.Form):
         self.cloud_errors.setdefault(field, []).append(message)
         return field
 
-    def shown_flavors(self) -> list[Flavor]:
+    def shown_flavors(self) -> list[FlavorChoice]:
         """The flavor table's rows: the account's flavors of the chosen server type and architecture."""
         server_type = _choice_value(self, "server_type") or "ECS"
         arch = _choice_value(self, "arch") or "X86"
@@ -404,7 +450,7 @@ class DevServerRequestForm(forms.Form):
         script = data["userdata_script"]
         flavor = catalog.find_flavor(self.account, data["flavor"])
         return DevServerSpec(
-            accelerator_count=flavor.accelerator.count if flavor and flavor.accelerator else 0,
+            accelerator_count=flavor.accelerator_count if flavor else 0,
             name=data["name"],
             count=data["count"],
             server_type=data["server_type"],
@@ -422,6 +468,9 @@ class DevServerRequestForm(forms.Form):
             key_pair_name=data["key_pair_name"],
             root_volume_type=data["root_volume_type"],
             root_volume_size=data["root_volume_size"],
+            data_volume_type=data["data_volume_type"],
+            data_volume_size=data["data_volume_size"] if data["data_volume_type"] else None,
+            data_volume_count=data["data_volume_count"] if data["data_volume_type"] else None,
             charging_mode=data["charging_mode"],
             period_type=data["period_type"],
             period_num=data["period_num"],

@@ -1,3 +1,5 @@
+from urllib.parse import quote, urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -70,6 +72,14 @@ class CloudAccount(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.region})"
 
+    @property
+    def console_url(self) -> str:
+        """The ModelArts console of the account's region; empty where the endpoint is not Huawei Cloud's."""
+        host = urlsplit(self.modelarts_endpoint).hostname or "" if self.modelarts_endpoint else ""
+        if host and not host.endswith((".myhuaweicloud.com", ".huaweicloud.com")):
+            return ""
+        return f"https://console.huaweicloud.com/modelarts/?region={quote(self.region)}"
+
 
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -123,6 +133,38 @@ class TeamPolicy(models.Model):
         return f"Policy of {self.team}"
 
 
+class FlavorSpec(models.Model):
+    """What the cloud's flavor list does not say: the accelerators of a flavor, kept by the admins.
+
+    The flavors call gives only a free-text `specification` and a `flavor_type`; policy needs a
+    count it can trust, so an entry here wins over anything read from those texts.
+    """
+
+    class AcceleratorType(models.TextChoices):
+        NONE = "", "None (CPU only)"
+        GPU = "GPU", "GPU"
+        NPU = "NPU", "NPU (Ascend)"
+
+    name = models.CharField(max_length=128, unique=True, help_text="The flavor name, as the cloud spells it.")
+    accelerator_type = models.CharField(max_length=8, choices=AcceleratorType.choices, blank=True)
+    accelerator_name = models.CharField(max_length=64, blank=True, help_text="For example NVIDIA-V100.")
+    accelerator_count = models.PositiveSmallIntegerField(default=0)
+    accelerator_memory_gib = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Memory of one card, GiB."
+    )
+    hourly_price = models.DecimalField(
+        max_digits=12, decimal_places=4, null=True, blank=True, help_text="Pay-per-use price per hour; empty: unknown."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "flavor catalogue entry"
+        verbose_name_plural = "flavor catalogue"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class DevServer(models.Model):
     class LoginMethod(models.TextChoices):
         PASSWORD = "password", "Password"
@@ -163,6 +205,9 @@ class DevServer(models.Model):
     admin_pass_encrypted = models.TextField(blank=True, editable=False)
     root_volume_type = models.CharField(max_length=8, blank=True)
     root_volume_size = models.PositiveIntegerField(null=True, blank=True)
+    data_volume_type = models.CharField(max_length=8, blank=True)
+    data_volume_size = models.PositiveIntegerField(null=True, blank=True)
+    data_volume_count = models.PositiveSmallIntegerField(null=True, blank=True)
     charging_mode = models.CharField(max_length=16, default="POST_PAID")
     period_type = models.CharField(max_length=16, blank=True)
     period_num = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -178,7 +223,8 @@ class DevServer(models.Model):
     cloud_create_at = models.BigIntegerField(null=True, blank=True)
     cloud_update_at = models.BigIntegerField(null=True, blank=True)
     private_ip = models.CharField(max_length=64, blank=True)
-    fail_reason = models.TextField(blank=True)
+    # The server's disks as the cloud last listed them (SDK ServerVolume: size, type, evs_type, evs_id).
+    volumes = models.JSONField(default=list, blank=True)
     last_response = models.JSONField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
     error_msg = models.TextField(blank=True)
@@ -221,6 +267,11 @@ class DevServer(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status in FAILED_STATUSES
+
+    @property
+    def is_cloud_failure(self) -> bool:
+        """A failed status the cloud gave (CREATE_FAILED, ERROR…), whose reason its API does not carry."""
+        return self.status in cloud_statuses.FAILED_STATUSES
 
 
 class DevServerEvent(models.Model):

@@ -5,10 +5,27 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Sum
 
+from devservers.catalog import FlavorChoice
 from devservers.models import NOT_HOLDING_STATUSES, DevServer, Team, TeamPolicy
-from modelarts_client import Flavor
 
 _MONTHS_PER_PERIOD = {"MONTH": 1, "YEAR": 12}
+
+
+# Fails closed: a flavor the cloud calls GPU/NPU whose card count nobody recorded cannot be counted
+# against a limit, so a person decides.
+UNKNOWN_ACCELERATORS_REASON = "accelerator flavor whose card count is unknown (not in the flavor catalogue)"
+
+
+def _accelerators_unknown(flavor: FlavorChoice) -> bool:
+    return flavor.accelerators is not None and not flavor.accelerators.is_known
+
+
+def _limits_accelerators(policy: TeamPolicy) -> bool:
+    return (
+        policy.approval_for_accelerators
+        or policy.max_accelerators_per_user is not None
+        or policy.max_accelerators_per_team is not None
+    )
 
 
 @dataclass
@@ -42,7 +59,7 @@ def evaluate(
     team: Team,
     user: AbstractBaseUser,
     is_team_admin: bool,
-    flavor: Flavor | None,
+    flavor: FlavorChoice | None,
     image_id: str,
     count: int,
     charging_mode: str,
@@ -53,7 +70,7 @@ def evaluate(
     policy = policy_of(team)
     if policy is None:
         return decision
-    accelerators_each = flavor.accelerator.count if flavor and flavor.accelerator else 0
+    accelerators_each = flavor.accelerator_count if flavor else 0
     if policy.allowed_flavors and flavor and flavor.name not in policy.allowed_flavors:
         decision.refuse("flavor", f"Team {team} does not allow flavor {flavor.name}.")
     if policy.allowed_images and image_id and image_id not in policy.allowed_images:
@@ -65,7 +82,9 @@ def evaluate(
             "period_num", f"Team {team} allows prepaid periods of at most {policy.max_prepaid_months} months."
         )
     if not is_team_admin:
-        if policy.approval_for_accelerators and accelerators_each:
+        if flavor is not None and _accelerators_unknown(flavor) and _limits_accelerators(policy):
+            decision.approval_reasons.append(UNKNOWN_ACCELERATORS_REASON)
+        elif policy.approval_for_accelerators and accelerators_each:
             decision.approval_reasons.append("accelerator flavor")
         if policy.approval_for_prepaid and charging_mode == "PRE_PAID":
             decision.approval_reasons.append("prepaid purchase")
@@ -105,7 +124,7 @@ class FlavorNote:
     blocked: bool
 
 
-def flavor_notes(*, team: Team, is_team_admin: bool, flavors: list[Flavor]) -> dict[str, FlavorNote]:
+def flavor_notes(*, team: Team, is_team_admin: bool, flavors: list[FlavorChoice]) -> dict[str, FlavorNote]:
     """What the form's flavor table says about each flavor under the team's policy, before any choice."""
     policy = policy_of(team)
     if policy is None:
@@ -114,6 +133,10 @@ def flavor_notes(*, team: Team, is_team_admin: bool, flavors: list[Flavor]) -> d
     for flavor in flavors:
         if policy.allowed_flavors and flavor.name not in policy.allowed_flavors:
             notes[flavor.name] = FlavorNote("not allowed for your team", blocked=True)
-        elif flavor.accelerator and policy.approval_for_accelerators and not is_team_admin:
+        elif is_team_admin:
+            continue
+        elif _accelerators_unknown(flavor) and _limits_accelerators(policy):
+            notes[flavor.name] = FlavorNote("needs approval: card count unknown", blocked=False)
+        elif flavor.accelerator_count and policy.approval_for_accelerators:
             notes[flavor.name] = FlavorNote("needs approval", blocked=False)
     return notes

@@ -39,6 +39,7 @@ from modelarts_client import (
     ChargingInfo,
     CloudError,
     CreateServerRequest,
+    DataVolume,
     ErrorKind,
     RootVolume,
     ServerNetwork,
@@ -288,6 +289,13 @@ def create_request_for(devserver: DevServer) -> CreateServerRequest:
     root_volume = None
     if devserver.root_volume_type or devserver.root_volume_size:
         root_volume = RootVolume(size=devserver.root_volume_size, type=devserver.root_volume_type or None)
+    data_volume = None
+    if devserver.data_volume_type and devserver.data_volume_size:
+        data_volume = DataVolume(
+            size=devserver.data_volume_size,
+            type=devserver.data_volume_type,
+            count=devserver.data_volume_count or 1,
+        )
     return CreateServerRequest(
         name=devserver.name,
         flavor=devserver.flavor,
@@ -306,6 +314,7 @@ def create_request_for(devserver: DevServer) -> CreateServerRequest:
         charging_info=charging_info,
         enterprise_project_id=devserver.enterprise_project_id or None,
         root_volume=root_volume,
+        data_volume=data_volume,
         server_type=devserver.server_type or None,
         userdata=devserver.userdata or None,
     )
@@ -484,7 +493,10 @@ def _snapshot_fields(devserver: DevServer, server: CloudServer) -> dict[str, obj
         "cloud_create_at": server.create_at,
         "cloud_update_at": server.update_at,
         "last_response": {key: value for key, value in server.raw.items() if key != "admin_pass"},
-        "fail_reason": server.fail_reason or "",
+        "volumes": [
+            {"size": volume.size, "type": volume.type, "evs_type": volume.evs_type, "evs_id": volume.evs_id}
+            for volume in server.volumes
+        ],
     }
     if server.private_ip:
         fields["private_ip"] = server.private_ip
@@ -520,12 +532,7 @@ def apply_snapshot(*, devserver_id: int, server: CloudServer) -> bool:
         fields = _snapshot_fields(devserver, server)
         if status == devserver.status and fields["cloud_update_at"] == devserver.cloud_update_at:
             return False
-        reason = (
-            f"Reason: {server.fail_reason}"
-            if status in cloud_statuses.FAILED_STATUSES and server.fail_reason
-            else ""
-        )
-        _set_status(devserver, status, message=reason, **fields)
+        _set_status(devserver, status, **fields)
         return True
 
 
@@ -543,6 +550,30 @@ def mark_gone(*, devserver_id: int, message: str) -> None:
             _set_status(devserver, cloud_statuses.DELETED, message=message)
 
 
+def _is_not_found(error: CloudError) -> bool:
+    """The service says the server does not exist; a gateway 404 (APIG.*: no such path) says nothing of it."""
+    if error.error_code == NOT_FOUND_CODE:
+        return True
+    return error.status == 404 and not (error.error_code or "").startswith("APIG.")
+
+
+def confirm_gone(*, devserver_id: int) -> None:
+    """A list that leaves a server out proves nothing (a service may page it oddly): ask for the
+    server itself, and mark the row gone only when the cloud answers that it does not exist."""
+    devserver = DevServer.objects.select_related("account").filter(pk=devserver_id).first()
+    if devserver is None or not devserver.cloud_id:
+        return
+    try:
+        server = client_for(devserver.account).get_dev_server(devserver.cloud_id)
+    except CloudError as error:
+        if _is_not_found(error):
+            mark_gone(devserver_id=devserver_id, message="The cloud no longer knows this server.")
+        else:
+            logger.warning("Could not confirm server %s is gone: %s", devserver_id, error.error_code)
+        return
+    apply_snapshot(devserver_id=devserver_id, server=server)
+
+
 def refresh_devserver(*, devserver_id: int, attempt: int) -> NextStep:
     devserver = DevServer.objects.select_related("account").filter(pk=devserver_id).first()
     if devserver is None or not devserver.cloud_id or devserver.is_final:
@@ -550,7 +581,7 @@ def refresh_devserver(*, devserver_id: int, attempt: int) -> NextStep:
     try:
         server = client_for(devserver.account).get_dev_server(devserver.cloud_id)
     except CloudError as error:
-        if error.error_code == NOT_FOUND_CODE or error.status == 404:
+        if _is_not_found(error):
             mark_gone(devserver_id=devserver_id, message="The cloud no longer knows this server.")
             return NextStep.nothing()
         record_call(devserver, operation="show", error=error)
@@ -587,6 +618,7 @@ def reconcile_account(*, account_id: int) -> list[int]:
         DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
     )
     rows = tracked.values_list("pk", "cloud_id", "submitted_at", "status", "cloud_update_at")
+    unlisted: list[int] = []
     for devserver_id, cloud_id, id_known_since, status, update_at in rows:
         server = servers_by_id.get(cloud_id)
         if server is not None:
@@ -595,7 +627,9 @@ def reconcile_account(*, account_id: int) -> list[int]:
                 apply_snapshot(devserver_id=devserver_id, server=server)
         elif id_known_since is None or id_known_since < listed_from:
             # A row that learnt its id while the list was being read may hold a server the list predates.
-            mark_gone(devserver_id=devserver_id, message="The server is no longer in the cloud's list.")
+            unlisted.append(devserver_id)
+    for devserver_id in unlisted:
+        confirm_gone(devserver_id=devserver_id)
     import_unknown_servers(account=account, servers=list(servers_by_id.values()))
     flag_slow_devservers(account_id=account_id)
     return _abandoned_submissions(account)
@@ -625,9 +659,8 @@ def import_unknown_servers(*, account: CloudAccount, servers: list[CloudServer])
     imported = []
     for server in unknown:
         flavor = flavors_by_name.get(server.flavor)
-        accelerators = flavor.accelerator.count if flavor and flavor.accelerator else None
         devserver = _import_server(
-            account=account, team=team, server=server, accelerator_count=accelerators or 0
+            account=account, team=team, server=server, accelerator_count=flavor.accelerator_count if flavor else 0
         )
         if devserver is not None:
             imported.append(devserver)
@@ -700,7 +733,6 @@ def _imported_fields(server: CloudServer) -> dict[str, object]:
         "server_type": server.server_type,
         "vpc_id": server.vpc_id,
         "subnet_id": server.subnet_id,
-        "availability_zone": server.availability_zone,
         "key_pair_name": server.key_pair_name,
         "charging_mode": server.charging_mode or "POST_PAID",
         "root_volume_type": root_volume.evs_type if root_volume else None,

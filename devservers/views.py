@@ -22,7 +22,8 @@ from modelarts_client import CloudError
 RESUBMIT_FIELDS = (
     "server_type", "arch", "flavor", "image_id", "availability_zone", "vpc_id", "subnet_id",
     "security_group_id", "ipv6_enable", "roce_id", "login_method", "key_pair_name", "root_volume_type",
-    "root_volume_size", "charging_mode", "period_type", "period_num", "is_auto_renew", "is_auto_pay",
+    "root_volume_size", "data_volume_type", "data_volume_size", "data_volume_count", "charging_mode",
+    "period_type", "period_num", "is_auto_renew", "is_auto_pay",
     "enterprise_project_id",
 )  # fmt: skip
 

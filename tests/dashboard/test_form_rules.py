@@ -3,8 +3,11 @@
 import pytest
 from django.test import Client
 
+from devservers import catalog
+from devservers.cloud import client_for
 from devservers.forms import DevServerRequestForm
 from devservers.models import DevServer
+from devservers.services import create_request_for
 from tests.fixtures.dashboard import STOCK_PASSWORD
 
 from .forms_data import GOOD_PASSWORD, valid_request
@@ -48,7 +51,19 @@ BAD_VALUES = [
     ("root_volume_type", {"root_volume_type": "FLOPPY"}, "valid choice"),
     ("root_volume_size", {"root_volume_size": 99}, "greater than or equal to 100"),
     ("root_volume_size", {"root_volume_size": 1025}, "less than or equal to 1024"),
+    ("data_volume_type", {"data_volume_type": "TAPE", "data_volume_size": 200}, "valid choice"),
+    ("data_volume_type", {"data_volume_size": 200}, "Choose a disk type"),
+    ("data_volume_size", {"data_volume_type": "SSD"}, "Give the data disk a size"),
+    ("data_volume_size", {"data_volume_type": "SSD", "data_volume_size": 99}, "greater than or equal to 100"),
+    ("data_volume_size", {"data_volume_type": "SSD", "data_volume_size": 32769}, "less than or equal to 32768"),
+    ("data_volume_count", {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 0}, "greater than or equal to 1"),
+    ("data_volume_count", {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 9}, "less than or equal to 8"),
     ("charging_mode", {"charging_mode": "FREE"}, "valid choice"),
+    (
+        "charging_mode",
+        {"flavor": "physical.kat2ne.48xlarge.8.313t", "server_type": "BMS", "arch": "ARM", "image_id": ""},
+        "cannot be bought pay-per-use",
+    ),
     ("period_type", {"charging_mode": "PRE_PAID", "period_type": "", "period_num": 1}, "need a period"),
     ("period_type", {"charging_mode": "PRE_PAID", "period_type": "DECADE", "period_num": 1}, "valid choice"),
     (
@@ -93,10 +108,18 @@ def test_a_valid_request_passes(account):
 
 
 @pytest.mark.django_db
-def test_a_sold_out_flavor_is_refused(account):
-    sold_out = next(
-        flavor for flavor in __import__("devservers.catalog").catalog.flavors(account) if flavor.sold_out
+def test_a_data_disk_goes_into_the_spec(account):
+    form = DevServerRequestForm(
+        valid_request(data_volume_type="GPSSD", data_volume_size=500, data_volume_count=""), account=account
     )
+    assert form.is_valid(), form.errors.as_data()
+    spec = form.to_spec()
+    assert (spec.data_volume_type, spec.data_volume_size, spec.data_volume_count) == ("GPSSD", 500, 1)
+
+
+@pytest.mark.django_db
+def test_a_sold_out_flavor_is_refused(account):
+    sold_out = next(flavor for flavor in catalog.flavors(account) if flavor.sold_out)
     form = DevServerRequestForm(
         valid_request(
             flavor=sold_out.name, server_type=sold_out.server_type, arch=sold_out.arch, image_id=""
@@ -109,22 +132,17 @@ def test_a_sold_out_flavor_is_refused(account):
 
 @pytest.mark.django_db
 def test_an_image_that_does_not_fit_the_flavor_is_refused(account):
-    from devservers import catalog
-
-    cpu_flavor = catalog.find_flavor(account, "Si2.large.4")
+    fits_cpu = {image.image_id for image in catalog.images_for_flavor(account, "Si2.large.4")}
     misfit = next(
-        image for image in catalog.images(account) if not catalog.image_fits_flavor(image, cpu_flavor)
+        image for image in catalog.images_for_flavor(account, "p2s.2xlarge.8") if image.image_id not in fits_cpu
     )
-    form = DevServerRequestForm(valid_request(image_id=misfit.id), account=account)
+    form = DevServerRequestForm(valid_request(image_id=misfit.image_id), account=account)
     assert not form.is_valid()
     assert "image_id" in form.errors
 
 
 @pytest.mark.django_db
 def test_a_name_already_used_in_the_cloud_is_refused(account, emulator, owner):
-    from devservers.cloud import client_for
-    from devservers.services import create_request_for
-
     row = DevServer(
         account=account, name="taken-in-cloud", flavor="Si2.large.4", image_id=valid_request()["image_id"],
         vpc_id=valid_request()["vpc_id"], subnet_id=valid_request()["subnet_id"],

@@ -4,6 +4,7 @@ deleted; and a team admin assigns an imported server its owner."""
 
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,10 +15,10 @@ from django.utils import timezone
 
 from devservers import live, selectors, services, tasks
 from devservers.cloud import client_for
-from devservers.models import OUTCOME_UNKNOWN, AuditEntry, DevServer, Membership, Team
+from devservers.models import OUTCOME_UNKNOWN, AuditEntry, CloudAccount, DevServer, Membership, Team
 from modelarts_client import AkSkCredentials, CreateServerRequest, ModelArtsClient, ServerNetwork
 from modelarts_client import DevServer as CloudServer
-from tests.fixtures.dashboard import STOCK_PASSWORD, wait_for
+from tests.fixtures.dashboard import STOCK_PASSWORD, emulator_account, wait_for
 
 from .forms_data import SEED_FLAVOR, SEED_IMAGE_ID, SEED_SECURITY_GROUP_ID, SEED_SUBNET_ID, SEED_VPC_ID
 from .test_pages import logged_in, make_devserver
@@ -200,7 +201,7 @@ def test_a_row_that_got_its_id_after_the_list_was_read_is_not_marked_gone(team, 
         owner, account, team=team, name="just-made", status="CREATING", cloud_id="not-listed-yet",
         submitted_at=timezone.now() + timedelta(seconds=30),
     )  # fmt: skip
-    long_known = make_devserver(owner, account, team=team, name="long-known", cloud_id="gone-long-ago")
+    long_known = make_devserver(owner, account, team=team, name="long-known", cloud_id=str(uuid.uuid4()))
 
     services.reconcile_account(account_id=account.pk)
 
@@ -315,3 +316,47 @@ def test_a_requested_server_keeps_its_requester_as_owner(team, owner, teammate, 
     assert "its owner is the requester" in response.content.decode()
     requested.refresh_from_db()
     assert requested.owner == owner
+
+
+@pytest.fixture(params=["offset", "none"])
+def paging_account(request, db) -> CloudAccount:
+    """An account on an emulator whose /all pages by limit/offset, or ignores both and lists everything."""
+    handle = request.getfixturevalue("emulator" if request.param == "offset" else "unpaged_emulator")
+    return emulator_account(handle, name=f"paging-{request.param}")
+
+
+@pytest.mark.django_db
+def test_reconcile_marks_nothing_deleted_that_still_exists_however_all_pages(paging_account):
+    client = client_for(paging_account)
+    names = [f"paged-{index}" for index in range(12)]
+    for name in names:
+        create_on_the_cloud(client, name)
+    services.reconcile_account(account_id=paging_account.pk)
+    services.reconcile_account(account_id=paging_account.pk)
+
+    rows = DevServer.objects.filter(account=paging_account)
+    assert sorted(rows.values_list("name", flat=True)) == sorted(names)
+    assert not rows.filter(status="DELETED").exists()
+
+
+@pytest.mark.django_db
+def test_a_row_the_list_left_out_is_asked_for_and_kept_while_the_cloud_knows_it(team, owner, account):
+    server = create_on_the_cloud(client_for(account), "left-out")
+    row = make_devserver(owner, account, team=team, name="left-out", status="CREATING", cloud_id=server.id)
+
+    services.confirm_gone(devserver_id=row.pk)
+
+    row.refresh_from_db()
+    assert row.status == "CREATING"
+    assert row.last_response["id"] == server.id
+
+
+@pytest.mark.django_db
+def test_a_gateway_404_does_not_mark_a_row_gone(team, owner, account):
+    # A non-UUID id is a path the gateway does not know (APIG.0101), not an answer about a server.
+    row = make_devserver(owner, account, team=team, name="odd-id", status="RUNNING", cloud_id="not/a-uuid")
+
+    services.confirm_gone(devserver_id=row.pk)
+
+    row.refresh_from_db()
+    assert row.status == "RUNNING"

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from devservers import catalog
 from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
 from tests.fixtures.dashboard import logged_in, wait_for_status
 
@@ -25,10 +26,7 @@ def team(db, account, owner, teammate) -> Team:
 
 
 def gpu_image_id(account) -> str:
-    from devservers import catalog
-
-    flavor = catalog.find_flavor(account, GPU_FLAVOR)
-    return catalog.images_for_flavor(account, flavor)[0].id
+    return catalog.images_for_flavor(account, GPU_FLAVOR)[0].image_id
 
 
 def _walk(patterns, prefix: str = "") -> list[tuple[str, URLPattern]]:
