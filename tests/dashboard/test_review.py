@@ -12,32 +12,20 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from devservers import live, services
-from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
+from devservers import live
+from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team
+from devservers.requesting import services as requesting
 from tests.fixtures.dashboard import logged_in
-
-from .test_pages import make_devserver
+from tests.fixtures.world import GPU_FLAVOR, make_devserver
 
 pytestmark = pytest.mark.django_db
 
-GPU_FLAVOR = "p2s.2xlarge.8"
 CPU_FLAVOR = "Si2.large.4"
 PAGE_URLS = ("devservers:review", "devservers:review-csv", "devservers:audit")
 
 
 def days_ago(days: float) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(days=days)
-
-
-@pytest.fixture
-def team(db, account, owner, teammate) -> Team:
-    """alice (owner) is a member, bob (teammate) the team admin."""
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    TeamPolicy.objects.create(team=team)
-    return team
 
 
 @pytest.fixture
@@ -135,13 +123,20 @@ def test_it_answers_404_to_outsiders_and_plain_members(request, fleet, url_name,
         assert b"run-gpu" not in response.content
 
 
-@pytest.mark.parametrize("url_name", PAGE_URLS)
-def test_an_admin_of_another_team_sees_only_that_team(fleet, trail, other_admin, url_name):
+@pytest.mark.parametrize(
+    ("url_name", "own_team_mark"),
+    [
+        ("devservers:review", b">other-box</a>"),  # the other team's row
+        ("devservers:review-csv", b"\r\nother-box,"),  # its row in the export
+        ("devservers:audit", b"<td>foreign-outcome</td>"),  # its audit entry
+    ],
+)
+def test_an_admin_of_another_team_sees_only_that_team(fleet, trail, other_admin, url_name, own_team_mark):
     response = logged_in(other_admin).get(reverse(url_name))
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert response.status_code == 200
     assert b"run-gpu" not in body and b">waits<" not in body and b"req-approve" not in body
-    assert b"other-box" in body or b"foreign-outcome" in body
+    assert own_team_mark in body
 
 
 @pytest.mark.parametrize("url_name", PAGE_URLS)
@@ -322,6 +317,17 @@ def test_an_unknown_sort_key_falls_back_to_the_newest_first(teammate, fleet):
     assert "Ignored sort" in response.content.decode()
 
 
+def test_several_sort_keys_order_by_each_in_turn(teammate, fleet):
+    names = shown_names(review(logged_in(teammate), sort="status,-name"))
+    assert names == ["waits", "creating-x", "deleted-z", "run-gpu", "imported-y", "stopped-old"]
+
+
+def test_a_sort_with_an_unknown_key_among_known_ones_is_ignored(teammate, fleet):
+    response = review(logged_in(teammate), sort="name,owner__password")
+    assert shown_names(response)[-1] == "imported-y"  # the newest first, as without a sort
+    assert "Ignored sort" in response.content.decode()
+
+
 # Paging --------------------------------------------------------------------------------------------------
 
 
@@ -438,7 +444,7 @@ def test_the_poll_costs_nothing_until_the_team_changes(teammate, fleet, django_c
     assert unchanged.status_code == 204
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_request(devserver_id=fleet["waits"].pk, actor=teammate)
+        requesting.approve_request(devserver_id=fleet["waits"].pk, actor=teammate)
     changed = client.get(poll_url, HTTP_HX_REQUEST="true")
     assert changed.status_code == 200
     assert set(shown_names(changed)) == {"creating-x", "waits"}  # waits is QUEUED now

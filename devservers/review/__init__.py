@@ -1,0 +1,1 @@
+"""The team admin's review page, its CSV export and the audit trail (read-only)."""
