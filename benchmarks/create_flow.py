@@ -23,12 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks import harness
+from devservers.requesting import services as requesting
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from devservers.forms import DevServerSpec
     from devservers.models import CloudAccount
+    from devservers.requesting.spec import DevServerSpec
     from modelarts_client import DevServer as CloudServer
     from tests.fixtures.emulator import EmulatorHandle
 
@@ -74,7 +75,7 @@ def _make_account(handle: EmulatorHandle) -> CloudAccount:
 
 def _spec(name: str) -> DevServerSpec:
     """One server as the form's to_spec() would give it for the seeded catalogue."""
-    from devservers.forms import DevServerSpec
+    from devservers.requesting.spec import DevServerSpec
     from tests.dashboard import forms_data
 
     return DevServerSpec(
@@ -90,13 +91,12 @@ def _spec(name: str) -> DevServerSpec:
 
 
 def _request_servers(*, owner: User, account: CloudAccount, prefix: str, count: int) -> list[int]:
-    from devservers import services
     from tests.dashboard.forms_data import GOOD_PASSWORD
 
     row_ids = []
     for index in range(1, count + 1):
-        rows = services.devserver_request(
-            owner=owner, account=account, spec=_spec(f"{prefix}-{index:03d}"), admin_password=GOOD_PASSWORD
+        rows = requesting.devserver_request(
+            owner=owner, account=account, spec=_spec(f"{prefix}-{index:03d}"), admin_pass=GOOD_PASSWORD
         )
         row_ids.extend(row.pk for row in rows)
     return row_ids

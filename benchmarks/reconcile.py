@@ -1,4 +1,4 @@
-"""How long reconciling one large account takes: `services.reconcile_account` over an account
+"""How long reconciling one large account takes: `reconcile.reconcile_account` over an account
 whose cloud project holds a thousand-odd servers, first with every row stale, then with nothing
 changed.
 
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks import harness
+from devservers.provisioning import reconcile
 from tests.dashboard import forms_data
 
 if TYPE_CHECKING:
@@ -185,7 +186,6 @@ def timed_reconcile(label: str, account: CloudAccount, handle: EmulatorHandle) -
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from devservers import services
     from devservers.models import DevServer, DevServerEvent
 
     pages_before = handle.counters().get(LIST_ROUTE, 0)
@@ -196,7 +196,7 @@ def timed_reconcile(label: str, account: CloudAccount, handle: EmulatorHandle) -
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
-        services.reconcile_account(account_id=account.pk)
+        reconcile.reconcile_account(account_id=account.pk)
         seconds = time.perf_counter() - started
     return PassFigures(
         label=label,

@@ -13,11 +13,23 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DASHBOARD_VAR_DIR", BASE_DIR / "var"))
 
 
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
 def env_flag(name: str, default: bool = False) -> bool:
+    """A boolean setting; a value that is neither yes nor no (a typo such as "ture") stops the start."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value; use one of {sorted(_TRUE_WORDS | (_FALSE_WORDS - {''}))}."
+    )
 
 
 def env_list(name: str, default: str = "") -> list[str]:

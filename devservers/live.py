@@ -6,16 +6,18 @@ their versions, signed so it cannot be forged; while every version still matches
 page's poll is answered without touching the database.
 """
 
-import hashlib
 import hmac
 
-from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from devservers.models import DevServer
 
 _VERSION_TTL_SECONDS = 7 * 24 * 3600
+_TOKEN_SALT = "devservers.live.view_token"
 
 
 def _version_key(scope: str) -> str:
@@ -32,6 +34,16 @@ def team_scope(team_id: int) -> str:
 
 def devserver_scope(devserver_id: int) -> str:
     return f"devserver:{devserver_id}"
+
+
+def scopes_of(devserver: DevServer) -> list[str]:
+    """Every page a change to this row shows on: its own, its owner's list, its team's, the superusers'."""
+    scopes = [devserver_scope(devserver.pk), "all"]
+    if devserver.owner_id is not None:
+        scopes.append(owner_scope(devserver.owner_id))
+    if devserver.team_id is not None:
+        scopes.append(team_scope(devserver.team_id))
+    return scopes
 
 
 def current_versions(scopes: list[str]) -> list[int]:
@@ -52,9 +64,8 @@ def bump_after_commit(scopes: list[str]) -> None:
 
 
 def _signature(user_id: int, body: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"{user_id}|{body}".encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+    # Salted, so this signature can never stand in for one made with SECRET_KEY for another purpose.
+    return salted_hmac(_TOKEN_SALT, f"{user_id}|{body}", algorithm="sha256").hexdigest()[:32]
 
 
 def view_token(*, user_id: int, scopes: list[str]) -> str:

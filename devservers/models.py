@@ -14,15 +14,14 @@ REJECTED = "REJECTED"
 AWAITING_APPROVAL = "AWAITING_APPROVAL"
 DECLINED = "DECLINED"
 
-LOCAL_STATUSES = (QUEUED, SUBMITTING, OUTCOME_UNKNOWN, REJECTED, AWAITING_APPROVAL, DECLINED)
 CHANGING_STATUSES = frozenset({QUEUED, SUBMITTING, OUTCOME_UNKNOWN, *cloud_statuses.TRANSITIONAL_STATUSES})
-# Nothing more can happen to a row in these, so pages stop polling it.
-FINAL_STATUSES = frozenset({REJECTED, DECLINED, cloud_statuses.DELETED})
+# Nothing more can happen to a row in these: it holds no server and never will, so pages stop
+# polling it and its name is free again (the live-name constraint's condition).
+_FINAL_STATUS_ORDER = (REJECTED, DECLINED, cloud_statuses.DELETED)
+FINAL_STATUSES = frozenset(_FINAL_STATUS_ORDER)
 FAILED_STATUSES = frozenset({REJECTED, DECLINED, *cloud_statuses.FAILED_STATUSES})
 # Rows that no longer hold a server (or never will, or are letting it go): limits and totals skip them.
-NOT_HOLDING_STATUSES = frozenset(
-    {REJECTED, DECLINED, cloud_statuses.DELETED, cloud_statuses.DELETING, cloud_statuses.CREATE_FAILED}
-)
+NOT_HOLDING_STATUSES = FINAL_STATUSES | {cloud_statuses.DELETING, cloud_statuses.CREATE_FAILED}
 
 STATUS_LABELS = {
     QUEUED: "Queued",
@@ -202,6 +201,9 @@ class DevServer(models.Model):
     roce_id = models.CharField(max_length=36, blank=True)
     login_method = models.CharField(max_length=16, choices=LoginMethod.choices)
     key_pair_name = models.CharField(max_length=64, blank=True)
+    # The login password has one name per layer: `admin_pass` where it is plain text (the cloud's
+    # field, the form's field, the request service's argument) and `admin_pass_encrypted` here, where
+    # it is Fernet ciphertext until the create call is answered; `erased_password()` clears it.
     admin_pass_encrypted = models.TextField(blank=True, editable=False)
     root_volume_type = models.CharField(max_length=8, blank=True)
     root_volume_size = models.PositiveIntegerField(null=True, blank=True)
@@ -244,7 +246,7 @@ class DevServer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "name"],
-                condition=~models.Q(status__in=[REJECTED, DECLINED, cloud_statuses.DELETED]),
+                condition=~models.Q(status__in=list(_FINAL_STATUS_ORDER)),
                 name="devserver_live_name_unique_per_account",
             )
         ]
@@ -272,6 +274,11 @@ class DevServer(models.Model):
     def is_cloud_failure(self) -> bool:
         """A failed status the cloud gave (CREATE_FAILED, ERROR…), whose reason its API does not carry."""
         return self.status in cloud_statuses.FAILED_STATUSES
+
+
+def erased_password() -> dict[str, str]:
+    """The fields that erase a row's stored password: once the create is answered, refused or declined."""
+    return {"admin_pass_encrypted": ""}
 
 
 class DevServerEvent(models.Model):

@@ -9,8 +9,7 @@ from devservers import live
 from devservers.models import (
     AWAITING_APPROVAL,
     CHANGING_STATUSES,
-    DECLINED,
-    REJECTED,
+    FINAL_STATUSES,
     AuditEntry,
     CloudAccount,
     DevServer,
@@ -18,6 +17,7 @@ from devservers.models import (
     Membership,
     Team,
 )
+from modelarts_client import statuses as cloud_statuses
 
 
 def teams_of(user: AbstractBaseUser) -> QuerySet[Team]:
@@ -75,13 +75,18 @@ def list_scopes(user: AbstractBaseUser) -> list[str]:
     ]
 
 
+def status_count_expressions() -> dict[str, Count]:
+    """The totals every page shows (all, running, changing, awaiting), as aggregates to add to."""
+    return {
+        "total": Count("pk"),
+        "running": Count("pk", filter=Q(status=cloud_statuses.RUNNING)),
+        "changing": Count("pk", filter=Q(status__in=list(CHANGING_STATUSES))),
+        "awaiting": Count("pk", filter=Q(status=AWAITING_APPROVAL)),
+    }
+
+
 def status_totals(devservers: QuerySet[DevServer]) -> dict[str, int]:
-    return devservers.aggregate(
-        total=Count("pk"),
-        running=Count("pk", filter=Q(status="RUNNING")),
-        changing=Count("pk", filter=Q(status__in=list(CHANGING_STATUSES))),
-        awaiting=Count("pk", filter=Q(status=AWAITING_APPROVAL)),
-    )
+    return devservers.order_by().aggregate(**status_count_expressions())
 
 
 def events_for(devserver: DevServer) -> QuerySet[DevServerEvent]:
@@ -101,7 +106,7 @@ def accounts_for(user: AbstractBaseUser, team: Team | None) -> QuerySet[CloudAcc
 def live_name_taken(account: CloudAccount, names: list[str]) -> list[str]:
     return list(
         DevServer.objects.filter(account=account, name__in=names)
-        .exclude(status__in=[REJECTED, DECLINED, "DELETED"])
+        .exclude(status__in=list(FINAL_STATUSES))
         .values_list("name", flat=True)
     )
 

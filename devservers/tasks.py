@@ -7,9 +7,9 @@ import logging
 
 from celery import shared_task
 
-from devservers import actions, services
 from devservers.models import CloudAccount
-from devservers.services import NextStep, Step
+from devservers.provisioning import actions, follow, reconcile, submit
+from devservers.provisioning.steps import NextStep, Step
 from modelarts_client import CloudError
 
 logger = logging.getLogger(__name__)
@@ -26,12 +26,12 @@ def _schedule(devserver_id: int, next_step: NextStep, *, attempt: int = 0) -> No
 
 @shared_task
 def submit_devserver(devserver_id: int) -> None:
-    _schedule(devserver_id, services.submit_devserver(devserver_id=devserver_id))
+    _schedule(devserver_id, submit.submit_devserver(devserver_id=devserver_id))
 
 
 @shared_task
 def check_unknown_outcome(devserver_id: int, check_number: int = 1) -> None:
-    next_step = services.check_unknown_outcome(devserver_id=devserver_id, check_number=check_number)
+    next_step = submit.check_unknown_outcome(devserver_id=devserver_id, check_number=check_number)
     _schedule(devserver_id, next_step, attempt=check_number)
 
 
@@ -39,7 +39,7 @@ def check_unknown_outcome(devserver_id: int, check_number: int = 1) -> None:
 def follow_devserver(devserver_id: int, attempt: int = 0) -> None:
     _schedule(
         devserver_id,
-        services.refresh_devserver(devserver_id=devserver_id, attempt=attempt),
+        follow.refresh_devserver(devserver_id=devserver_id, attempt=attempt),
         attempt=attempt + 1,
     )
 
@@ -47,7 +47,7 @@ def follow_devserver(devserver_id: int, attempt: int = 0) -> None:
 @shared_task
 def reconcile_account(account_id: int) -> None:
     try:
-        abandoned = services.reconcile_account(account_id=account_id)
+        abandoned = reconcile.reconcile_account(account_id=account_id)
     except CloudError as error:
         # The next beat tries again; a half-walked list must not mark anything gone.
         logger.warning("Reconcile of account %s stopped: %s", account_id, error)

@@ -15,6 +15,9 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 THROTTLING_ERROR_CODES = frozenset({"APIG.0308"})
+# Service codes the product acts on (the API reference's error codes).
+NAME_TAKEN_CODE = "ModelArts.6301"  # a server of that name already exists
+NOT_FOUND_CODE = "ModelArts.6309"  # no server with that id
 _MESSAGE_LIMIT = 300
 
 

@@ -1,99 +1,24 @@
 """The self-service request form: every rule the cloud applies, checked here first."""
 
 import base64
-import re
-from dataclasses import dataclass
 
 from django import forms
 
-from devservers import catalog, policy, rules, selectors
+from devservers import catalog, selectors
 from devservers.catalog import FlavorChoice
 from devservers.models import CloudAccount, Team
+from devservers.requesting import policy, refusals, rules
+from devservers.requesting.choices import (
+    ARCH_CHOICES,
+    CHARGING_CHOICES,
+    DATA_VOLUME_CHOICES,
+    LOGIN_CHOICES,
+    PERIOD_TYPE_CHOICES,
+    ROOT_VOLUME_CHOICES,
+    SERVER_TYPE_CHOICES,
+)
+from devservers.requesting.spec import DevServerSpec
 from modelarts_client import CloudError
-
-CLOUD_FIELD_PATTERN = re.compile(r"Invalid parameter: (?P<field>[A-Za-z_]+(?:\.[A-Za-z_]+)*)")
-
-SERVER_TYPE_CHOICES = [("ECS", "ECS (virtual machine)"), ("BMS", "BMS (bare metal)")]
-ARCH_CHOICES = [("X86", "x86"), ("ARM", "ARM")]
-LOGIN_CHOICES = [("password", "Password"), ("key_pair", "Key pair")]
-CHARGING_CHOICES = [("POST_PAID", "Pay-per-use"), ("PRE_PAID", "Prepaid (yearly/monthly)")]
-PERIOD_TYPE_CHOICES = [
-    ("MONTH", "Months"),
-    ("YEAR", "Years"),
-    ("WEEK", "Weeks"),
-    ("DAY", "Days"),
-    ("HOUR", "Hours"),
-]
-ROOT_VOLUME_CHOICES = [("", "Cloud default"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
-DATA_VOLUME_CHOICES = [("", "No data disk"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
-
-# Where a cloud refusal's field path lands on this form.
-CLOUD_FIELD_TO_FORM_FIELD = {
-    "name": "name",
-    "flavor": "flavor",
-    "resource_flavor": "flavor",
-    "image_id": "image_id",
-    "network.vpc_id": "vpc_id",
-    "network.subnet_id": "subnet_id",
-    "network.security_group_id": "security_group_id",
-    "network.ipv6_enable": "ipv6_enable",
-    "network.roce_id": "roce_id",
-    "network": "vpc_id",
-    "admin_pass": "admin_pass",
-    "key_pair_name": "key_pair_name",
-    "arch": "arch",
-    "availability_zone": "availability_zone",
-    "charging_info.charging_mode": "charging_mode",
-    "charging_info.period_type": "period_type",
-    "charging_info.period_num": "period_num",
-    "charging_info": "charging_mode",
-    "count": "count",
-    "enterprise_project_id": "enterprise_project_id",
-    "root_volume.size": "root_volume_size",
-    "root_volume.type": "root_volume_type",
-    "root_volume": "root_volume_size",
-    "data_volume.size": "data_volume_size",
-    "data_volume.type": "data_volume_type",
-    "data_volume.count": "data_volume_count",
-    "data_volume": "data_volume_type",
-    "server_type": "server_type",
-    "userdata": "userdata_script",
-    "user_data": "userdata_script",
-}
-
-
-@dataclass(frozen=True)
-class DevServerSpec:
-    """What a user asked for, minus the password, which travels separately."""
-
-    name: str
-    count: int
-    accelerator_count: int
-    server_type: str
-    arch: str
-    flavor: str
-    image_id: str
-    image_name: str
-    availability_zone: str
-    vpc_id: str
-    subnet_id: str
-    security_group_id: str
-    ipv6_enable: bool
-    roce_id: str
-    login_method: str
-    key_pair_name: str
-    root_volume_type: str
-    root_volume_size: int | None
-    data_volume_type: str
-    data_volume_size: int | None
-    data_volume_count: int | None
-    charging_mode: str
-    period_type: str
-    period_num: int | None
-    is_auto_renew: bool
-    is_auto_pay: bool
-    enterprise_project_id: str
-    userdata: str
 
 
 def _choice_value(form: forms.Form, name: str) -> str:
@@ -415,12 +340,6 @@ class DevServerRequestForm(forms.Form):
 
     # Results ------------------------------------------------------------------------------------
 
-    def add_cloud_error(self, cloud_field: str | None, message: str) -> str:
-        """Place a refusal from the cloud at the field it names; returns the form field used ('' for none)."""
-        field = CLOUD_FIELD_TO_FORM_FIELD.get(cloud_field or "", "")
-        self.cloud_errors.setdefault(field, []).append(message)
-        return field
-
     def shown_flavors(self) -> list[FlavorChoice]:
         """The flavor table's rows: the account's flavors of the chosen server type and architecture."""
         server_type = _choice_value(self, "server_type") or "ECS"
@@ -436,11 +355,10 @@ class DevServerRequestForm(forms.Form):
         return policy.flavor_notes(team=self.team, is_team_admin=admin, flavors=self.flavor_rows)
 
     def add_cloud_refusal(self, *, error_code: str, error_msg: str) -> str:
-        """Place a refusal the cloud sent after submission at the field it names."""
-        if error_code == "ModelArts.6301":
-            return self.add_cloud_error("name", error_msg)
-        match = CLOUD_FIELD_PATTERN.search(error_msg)
-        return self.add_cloud_error(match["field"] if match else None, f"{error_msg} ({error_code})")
+        """Place a refusal the cloud sent after submission at the field it names; returns that field ('' for none)."""
+        field, message = refusals.placed(error_code=error_code, error_msg=error_msg)
+        self.cloud_errors.setdefault(field, []).append(message)
+        return field
 
     def field_errors(self, name: str) -> list[str]:
         return [*self.errors.get(name, []), *self.cloud_errors.get(name, [])]

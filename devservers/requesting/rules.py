@@ -24,7 +24,6 @@ DATA_VOLUME_MIN_GB = 100
 DATA_VOLUME_MAX_GB = 32768
 DATA_VOLUME_COUNT_MIN = 1
 DATA_VOLUME_COUNT_MAX = 8
-PERIOD_TYPES = ("MONTH", "YEAR", "WEEK", "DAY", "HOUR", "ABSOLUTE")
 PERIOD_NUM_MIN = 1
 PERIOD_NUM_MAX = 11
 COUNT_MIN = 1
@@ -91,37 +90,3 @@ def password_problems(password: str) -> list[str]:
 
 def name_with_suffix(name: str, index: int, count: int) -> str:
     return name if count == 1 else f"{name}-{index}"
-
-
-@dataclass(frozen=True)
-class LifecycleAction:
-    name: str
-    label: str
-    transitional_status: str
-    allowed_statuses: frozenset[str]
-
-    def allowed_in(self, status: str) -> bool:
-        return status in self.allowed_statuses
-
-    @property
-    def allowed_labels(self) -> str:
-        return ", ".join(sorted(status.replace("_", " ").lower() for status in self.allowed_statuses))
-
-
-# The statuses in which the cloud accepts each operation (the reference's rules, as the emulator applies them).
-LIFECYCLE_ACTIONS = {
-    action.name: action
-    for action in (
-        LifecycleAction("start", "Start", "STARTING", frozenset({"STOPPED", "START_FAILED"})),
-        LifecycleAction(
-            "stop", "Stop", "STOPPING", frozenset({"RUNNING", "STOP_FAILED", "REBOOT_FAILED", "START_FAILED"})
-        ),
-        LifecycleAction("reboot", "Reboot", "REBOOTING", frozenset({"RUNNING", "REBOOT_FAILED"})),
-        LifecycleAction(
-            "delete",
-            "Delete",
-            "DELETING",
-            frozenset({"STOPPED", "CREATE_FAILED", "START_FAILED", "STOP_FAILED", "ERROR", "DELETE_FAILED"}),
-        ),
-    )
-}

@@ -1,4 +1,4 @@
-"""Forms a team admin uses on the team page; validation only, the writes are in services_teams."""
+"""Forms a team admin uses on the team page; validation only, the writes are in teams.services."""
 
 from django import forms
 from django.contrib.auth import get_user_model

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from devservers import live
+from devservers.history import audit
 from devservers.models import Membership, Team
-from devservers.services import audit
 
 MEMBERSHIP_ACTION = "membership"
 

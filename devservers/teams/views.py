@@ -11,15 +11,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from devservers import selectors, selectors_teams, services_teams
-from devservers.forms_teams import AddMemberForm, ChangeRoleForm, RemoveMemberForm
+from devservers import selectors
 from devservers.models import Membership, Team
+from devservers.teams import selectors as team_selectors
+from devservers.teams import services as team_services
+from devservers.teams.forms import AddMemberForm, ChangeRoleForm, RemoveMemberForm
 
 
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "devservers/teams.html", {"teams": selectors_teams.teams_for_page(request.user)})
+    return render(request, "devservers/teams.html", {"teams": team_selectors.teams_for_page(request.user)})
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ def _team_context(
     notice: str = "",
     problem: str = "",
 ) -> dict:
-    memberships = list(selectors_teams.memberships_of(team))
+    memberships = list(team_selectors.memberships_of(team))
     admin_count = sum(membership.role == Membership.Role.ADMIN for membership in memberships)
     errors = row_errors or {}
     return {
@@ -54,7 +56,7 @@ def _team_context(
         ],
         "roles": Membership.Role.choices,
         "add_form": add_form or AddMemberForm(team=team),
-        "policy_lines": selectors_teams.policy_lines(team),
+        "policy_lines": team_selectors.policy_lines(team),
         "notice": notice,
         "problem": problem,
     }
@@ -86,8 +88,8 @@ def _add_member(request: HttpRequest, team: Team) -> HttpResponse:
     if form.is_valid():
         role = form.cleaned_data["role"]
         try:
-            services_teams.add_member(actor=request.user, team=team, user=form.user, role=role)
-        except services_teams.AlreadyMember as refusal:
+            team_services.add_member(actor=request.user, team=team, user=form.user, role=role)
+        except team_services.AlreadyMember as refusal:
             form.add_error("username", str(refusal))
         else:
             name = form.user.get_username()
@@ -105,12 +107,12 @@ def _change_role(request: HttpRequest, team: Team) -> HttpResponse:
         )
     membership_id, role = form.cleaned_data["membership"], form.cleaned_data["role"]
     try:
-        membership = services_teams.change_role(
+        membership = team_services.change_role(
             actor=request.user, membership_id=membership_id, team=team, role=role
         )
-    except services_teams.LastAdmin as refusal:
+    except team_services.LastAdmin as refusal:
         return _members_answer(request, team, row_errors={membership_id: str(refusal)})
-    except services_teams.NotAMember as refusal:
+    except team_services.NotAMember as refusal:
         return _members_answer(request, team, problem=str(refusal))
     name = membership.user.get_username()
     return _changed(request, team, f"{name} is now {Membership.Role(role).label.lower()}.")
@@ -122,10 +124,10 @@ def _remove_member(request: HttpRequest, team: Team) -> HttpResponse:
         return _members_answer(request, team, status=400, problem="Choose the member to remove.")
     membership_id = form.cleaned_data["membership"]
     try:
-        user = services_teams.remove_member(actor=request.user, membership_id=membership_id, team=team)
-    except services_teams.LastAdmin as refusal:
+        user = team_services.remove_member(actor=request.user, membership_id=membership_id, team=team)
+    except team_services.LastAdmin as refusal:
         return _members_answer(request, team, row_errors={membership_id: str(refusal)})
-    except services_teams.NotAMember as refusal:
+    except team_services.NotAMember as refusal:
         return _members_answer(request, team, problem=str(refusal))
     return _changed(request, team, f"Removed {user.get_username()} from {team}.")
 
@@ -140,7 +142,7 @@ _CHANGES: dict[str, Callable[[HttpRequest, Team], HttpResponse]] = {
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
-    team = selectors_teams.team_for_member(request.user, team_id)
+    team = team_selectors.team_for_member(request.user, team_id)
     if request.method == "GET":
         return _members_answer(request, team)
     if not selectors.is_team_admin(request.user, team):

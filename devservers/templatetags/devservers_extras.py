@@ -1,6 +1,6 @@
 from django import template
 
-from devservers.rules import LIFECYCLE_ACTIONS
+from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS
 
 register = template.Library()
 

@@ -42,3 +42,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_a_boolean_setting_that_is_neither_yes_nor_no_stops_the_start():
+    result = run_manage("check", DJANGO_DEBUG="ture")
+
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG='ture' is not a yes/no value" in result.stderr
+
+
+def test_boolean_settings_read_the_usual_words():
+    for word in ("1", "true", "Yes", " on "):
+        assert run_manage("check", DJANGO_DEBUG=word).returncode == 0, word

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from devservers.crypto import encrypt_secret
 from devservers.models import CloudAccount, Membership, Team, TeamPolicy
+from modelarts_emulator import config as emulator_config
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,6 @@ class Command(BaseCommand):
         parser.add_argument("--emulator-url", default="http://127.0.0.1:8900")
 
     def handle(self, *args, emulator_url: str, **options) -> None:
-        from modelarts_emulator import config as emulator_config
-
         url = emulator_url.rstrip("/")
         endpoints = {"modelarts_endpoint": url, "vpc_endpoint": url, "ecs_endpoint": url, "iam_endpoint": url}
         platform_account = self._account(

@@ -1,0 +1,82 @@
+"""Reconciling an account: its whole list applied to its rows, imports, lost submissions, slow creates."""
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from devservers import live
+from devservers.cloud import client_for
+from devservers.history import record_event
+from devservers.models import CHANGING_STATUSES, QUEUED, SUBMITTING, CloudAccount, DevServer, DevServerEvent
+from devservers.provisioning.follow import apply_snapshot, confirm_gone
+from devservers.provisioning.imports import import_unknown_servers
+from devservers.provisioning.submit import SUBMIT_LEASE
+from modelarts_client import statuses as cloud_statuses
+
+
+def reconcile_account(*, account_id: int) -> list[int]:
+    """Apply the cloud's whole list to the account's rows and import the servers no row holds;
+    return the rows whose submission needs a new task."""
+    account = CloudAccount.objects.get(pk=account_id)
+    listed_from = timezone.now()
+    servers_by_id = {
+        server.id: server for server in client_for(account).iter_dev_servers(all_users=True) if server.id
+    }
+    tracked = (
+        DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
+    )
+    rows = tracked.values_list("pk", "cloud_id", "submitted_at", "status", "cloud_update_at")
+    unlisted: list[int] = []
+    for devserver_id, cloud_id, id_known_since, status, update_at in rows:
+        server = servers_by_id.get(cloud_id)
+        if server is not None:
+            # Most rows have not changed; skip the row lock and transaction apply_snapshot would take.
+            if server.status != status or server.update_at != update_at:
+                apply_snapshot(devserver_id=devserver_id, server=server)
+        elif id_known_since is None or id_known_since < listed_from:
+            # A row that learnt its id while the list was being read may hold a server the list predates.
+            unlisted.append(devserver_id)
+    for devserver_id in unlisted:
+        confirm_gone(devserver_id=devserver_id)
+    import_unknown_servers(account=account, servers=list(servers_by_id.values()))
+    flag_slow_devservers(account_id=account_id)
+    return _abandoned_submissions(account)
+
+
+def _abandoned_submissions(account: CloudAccount) -> list[int]:
+    """Rows whose submit task was lost (worker died holding the lease, or the queue was flushed)."""
+    now = timezone.now()
+    stale_queued = now - SUBMIT_LEASE
+    return list(
+        DevServer.objects.filter(account=account)
+        .filter(
+            Q(status=SUBMITTING, lease_expires_at__lt=now) | Q(status=QUEUED, updated_at__lt=stale_queued)
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def flag_slow_devservers(*, account_id: int) -> int:
+    """Flag the dashboard's own creates that are not running within the limit (not imported servers,
+    whose request time nobody knows)."""
+    limit = settings.DEVSERVER_RUNNING_LIMIT
+    now = timezone.now()
+    slow = DevServer.objects.filter(
+        account_id=account_id,
+        is_imported=False,
+        running_at__isnull=True,
+        flagged_slow_at__isnull=True,
+        created_at__lt=now - limit,
+        status__in=list(CHANGING_STATUSES),
+    )
+    flagged = 0
+    for devserver in slow:
+        DevServer.objects.filter(pk=devserver.pk).update(flagged_slow_at=now)
+        record_event(
+            devserver,
+            kind=DevServerEvent.Kind.NOTE,
+            message=f"Not running {int(limit.total_seconds() // 60)} minutes after the request.",
+        )
+        live.bump_after_commit(live.scopes_of(devserver))
+        flagged += 1
+    return flagged
