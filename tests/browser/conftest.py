@@ -36,10 +36,21 @@ expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
 SHOTS = Path(os.environ.get("BROWSER_SHOTS_DIR", "/tmp/shots"))
 
 
+def _running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"true", "1"}
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    """Headless Chromium. Missing, it skips the browser tests on a workstation but fails them in CI."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        if _running_in_ci():
+            pytest.fail(
+                f"CI={os.environ['CI']} but there is no Chromium at {CHROMIUM}: the browser tests must run "
+                "in CI, so Chromium must be installed (.ci/run installs Debian's chromium package).",
+                pytrace=False,
+            )
+        pytest.skip(f"no Chromium at {CHROMIUM} (install Debian's chromium package to run the browser tests)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

@@ -13,10 +13,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from devservers.models import AWAITING_APPROVAL, DevServer, Membership, Team, TeamPolicy
+from devservers.models import AWAITING_APPROVAL, DevServer
 from tests.dashboard.forms_data import GOOD_PASSWORD
-from tests.dashboard.test_pages import make_devserver
-from tests.dashboard.test_teams import GPU_FLAVOR, gpu_image_id
+from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
 
 from .conftest import (
     CHANGING_LABELS,
@@ -26,20 +25,9 @@ from .conftest import (
     describe,
     shot_path,
 )
-from .test_create_in_browser import choose_flavor_and_image, log_in
+from .pages import choose_flavor_and_image, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def team(account, owner, teammate) -> Team:
-    """alice (owner) is a member, bob (teammate) the admin; the default policy holds accelerator flavors."""
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    TeamPolicy.objects.create(team=team)
-    return team
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from devservers import services
-from devservers.forms import DevServerRequestForm
 from devservers.models import DevServer
+from devservers.requesting import services as requesting
+from devservers.requesting.forms import DevServerRequestForm
 from modelarts_emulator.catalogue import SECURITY_GROUPS, SUBNETS, VPCS
 from tests.dashboard.forms_data import (
     GOOD_PASSWORD,
@@ -25,39 +25,14 @@ from tests.dashboard.forms_data import (
     SEED_VPC_ID,
     valid_request,
 )
-from tests.fixtures.dashboard import STOCK_PASSWORD
 
 from .conftest import CHANGING_LABELS, RUNNING_TIMEOUT_MS, WATCH_ROW_JS, describe, shot_path
+from .pages import choose_flavor_and_image, flavor_radio, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 # Helpers -------------------------------------------------------------------------------------------
-
-
-def log_in(page: Page, user, *, next_path: str = "") -> None:
-    page.goto(f"/accounts/login/{'?next=' + next_path if next_path else ''}")
-    page.get_by_label("User name").fill(user.username)
-    page.get_by_label("Password").fill(STOCK_PASSWORD)
-    with page.expect_navigation():  # waits for the next page's load event, so its scripts have run
-        page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    assert page.evaluate("typeof htmx") == "object", f"htmx did not load; {describe(page, 'htmx')}"
-
-
-def flavor_radio(page: Page, flavor: str):
-    return page.locator(f'#flavor-table input[name=flavor][value="{flavor}"]')
-
-
-def choose_flavor_and_image(page: Page, *, flavor: str = SEED_FLAVOR, image_id: str = SEED_IMAGE_ID) -> None:
-    """Pick the flavor in the table, then the image from the select HTMX fills for that flavor."""
-    flavor_radio(page, flavor).check()
-    image_option = page.locator(f'#id_image_id option[value="{image_id}"]')
-    try:
-        image_option.wait_for(state="attached")
-    except PlaywrightTimeoutError as error:
-        raise AssertionError(f"no image option after choosing {flavor}; {describe(page, 'image')}") from error
-    page.locator("#id_image_id").select_option(image_id)
 
 
 def watch_row(page: Page, name: str) -> list[str]:
@@ -308,8 +283,8 @@ def test_a_server_requested_elsewhere_appears_in_the_open_list(page, owner, acco
 
     form = DevServerRequestForm(valid_request(name="made-elsewhere"), account=account)
     assert form.is_valid(), form.errors
-    services.devserver_request(
-        owner=owner, account=account, spec=form.to_spec(), admin_password=GOOD_PASSWORD
+    requesting.devserver_request(
+        owner=owner, account=account, spec=form.to_spec(), admin_pass=GOOD_PASSWORD
     )
 
     expect(page.get_by_role("link", name="made-elsewhere", exact=True)).to_be_visible()

@@ -4,12 +4,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from devservers import services
 from devservers.cloud import client_for
 from devservers.models import AuditEntry, DevServer, Membership, Team
+from devservers.provisioning import follow, submit
 from tests.fixtures.dashboard import logged_in, wait_for_status
-
-from .test_pages import make_devserver
+from tests.fixtures.world import make_devserver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,10 +16,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def running_server(owner, account, emulator, name: str, **fields) -> DevServer:
     """A row with a real server in the emulator, RUNNING on both sides."""
     devserver = make_devserver(owner, account, name=name, status="QUEUED", **fields)
-    services.submit_devserver(devserver_id=devserver.pk)
+    submit.submit_devserver(devserver_id=devserver.pk)
     devserver.refresh_from_db()
     emulator.force_status(devserver.cloud_id, "RUNNING")
-    services.refresh_devserver(devserver_id=devserver.pk, attempt=0)
+    follow.refresh_devserver(devserver_id=devserver.pk, attempt=0)
     devserver.refresh_from_db()
     assert devserver.status == "RUNNING"
     return devserver
@@ -106,7 +105,7 @@ def test_a_snapshot_read_before_the_action_does_not_undo_it(owner, account, emul
     old_snapshot = client_for(account).get_dev_server(devserver.cloud_id)
     DevServer.objects.filter(pk=devserver.pk).update(status="STOPPING")
 
-    assert not services.apply_snapshot(devserver_id=devserver.pk, server=old_snapshot)
+    assert not follow.apply_snapshot(devserver_id=devserver.pk, server=old_snapshot)
     assert DevServer.objects.get(pk=devserver.pk).status == "STOPPING"
 
 

@@ -5,9 +5,9 @@ from django.urls import reverse
 
 from devservers.models import AWAITING_APPROVAL, Membership, Team
 from tests.fixtures.dashboard import logged_in
+from tests.fixtures.world import make_devserver
 
 from .forms_data import valid_request
-from .test_pages import make_devserver
 
 pytestmark = pytest.mark.django_db
 

@@ -2,18 +2,17 @@
 specification text, and policy failing closed where neither gives a count."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
-from devservers import accelerators, catalog, policy
+from devservers import accelerators, catalog
 from devservers.catalog import FlavorChoice
-from devservers.models import AWAITING_APPROVAL, DevServer, FlavorSpec, Membership, Team, TeamPolicy
+from devservers.models import AWAITING_APPROVAL, DevServer, FlavorSpec, TeamPolicy
+from devservers.requesting import policy
 from modelarts_client import FlavorRow, group_flavor_rows
 from tests.fixtures.dashboard import logged_in
+from tests.fixtures.world import GPU_FLAVOR, gpu_image_id
 
 from .forms_data import valid_request
-
-GPU_FLAVOR = "p2s.2xlarge.8"
 
 
 def _flavor(name: str, *, flavor_type: str = "", specification: str = "") -> FlavorChoice:
@@ -71,18 +70,9 @@ def test_without_a_catalogue_entry_the_specification_gives_the_count(account):
     assert (chosen.accelerators.type, chosen.accelerator_count) == ("GPU", 1)
 
 
-@pytest.fixture
-def team(db, account, owner: User, teammate: User) -> Team:
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    TeamPolicy.objects.create(team=team, approval_for_accelerators=False, max_accelerators_per_team=16)
-    return team
-
-
 @pytest.mark.django_db
 def test_policy_fails_closed_on_a_gpu_flavor_of_unknown_count(team, owner):
+    TeamPolicy.objects.filter(team=team).update(approval_for_accelerators=False, max_accelerators_per_team=16)
     unknown = _flavor("pi2.4xlarge.4", flavor_type="GPU")
     known = _flavor("p2s.2xlarge.8", flavor_type="GPU", specification="1*NVIDIA-V100(32GB)")
     asked = {"image_id": "", "count": 1, "charging_mode": "POST_PAID", "period_type": "", "period_num": None}
@@ -101,7 +91,7 @@ def test_policy_fails_closed_on_a_gpu_flavor_of_unknown_count(team, owner):
 def test_a_gpu_request_is_held_with_accelerators_read_from_the_sdk_shaped_list(team, owner, account):
     FlavorSpec.objects.all().delete()
     TeamPolicy.objects.filter(team=team).update(approval_for_accelerators=True)
-    image_id = catalog.images_for_flavor(account, GPU_FLAVOR)[0].image_id
+    image_id = gpu_image_id(account)
 
     page = logged_in(owner).get(reverse("devservers:create")).content.decode()
     logged_in(owner).post(

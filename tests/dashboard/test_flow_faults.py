@@ -5,13 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from devservers import services
 from devservers.cloud import client_for
 from devservers.models import OUTCOME_UNKNOWN, DevServer
-from devservers.services import Step
+from devservers.provisioning import follow, reconcile, submit
+from devservers.provisioning.steps import Step
 from tests.fixtures.dashboard import wait_for, wait_for_status
-
-from .test_pages import make_devserver
+from tests.fixtures.world import make_devserver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,12 +25,12 @@ def test_a_lost_create_answer_is_adopted_without_a_second_post(owner, account, e
     emulator.set_faults(drop_create_responses=1)
     devserver = queued(owner, account, "lost-answer")
 
-    first = services.submit_devserver(devserver_id=devserver.pk)
+    first = submit.submit_devserver(devserver_id=devserver.pk)
     devserver.refresh_from_db()
     assert first.step is Step.CHECK_OUTCOME
     assert devserver.status == OUTCOME_UNKNOWN
 
-    second = services.check_unknown_outcome(devserver_id=devserver.pk, check_number=1)
+    second = submit.check_unknown_outcome(devserver_id=devserver.pk, check_number=1)
     devserver.refresh_from_db()
 
     assert second.step is Step.FOLLOW
@@ -45,16 +44,16 @@ def test_an_unknown_outcome_posts_once_more_only_after_the_checks_find_nothing(o
     devserver = queued(owner, account, "never-arrived")
     DevServer.objects.filter(pk=devserver.pk).update(status=OUTCOME_UNKNOWN, submit_attempts=1)
 
-    for check in range(1, services.UNKNOWN_OUTCOME_CHECKS):
+    for check in range(1, submit.UNKNOWN_OUTCOME_CHECKS):
         assert (
-            services.check_unknown_outcome(devserver_id=devserver.pk, check_number=check).step
+            submit.check_unknown_outcome(devserver_id=devserver.pk, check_number=check).step
             is Step.CHECK_OUTCOME
         )
-    last = services.check_unknown_outcome(
-        devserver_id=devserver.pk, check_number=services.UNKNOWN_OUTCOME_CHECKS
+    last = submit.check_unknown_outcome(
+        devserver_id=devserver.pk, check_number=submit.UNKNOWN_OUTCOME_CHECKS
     )
     assert last.step is Step.RETRY_SUBMIT
-    assert services.submit_devserver(devserver_id=devserver.pk).step is Step.FOLLOW
+    assert submit.submit_devserver(devserver_id=devserver.pk).step is Step.FOLLOW
 
     assert emulator.counters()[CREATE] == 1
     devserver.refresh_from_db()
@@ -65,7 +64,7 @@ def test_it_gives_up_after_two_posts_whose_outcome_stayed_unknown(owner, account
     devserver = queued(owner, account, "twice-lost")
     DevServer.objects.filter(pk=devserver.pk).update(status=OUTCOME_UNKNOWN, submit_attempts=2)
 
-    services.check_unknown_outcome(devserver_id=devserver.pk, check_number=services.UNKNOWN_OUTCOME_CHECKS)
+    submit.check_unknown_outcome(devserver_id=devserver.pk, check_number=submit.UNKNOWN_OUTCOME_CHECKS)
 
     devserver.refresh_from_db()
     assert devserver.status == "REJECTED"
@@ -90,7 +89,7 @@ def test_a_cloud_answering_5xx_delays_the_submission_and_the_worker_recovers(
 def test_two_submit_tasks_for_one_row_make_one_server(owner, account, emulator):
     devserver = queued(owner, account, "one-winner")
 
-    outcomes = [services.submit_devserver(devserver_id=devserver.pk) for _ in range(2)]
+    outcomes = [submit.submit_devserver(devserver_id=devserver.pk) for _ in range(2)]
 
     assert [outcome.step for outcome in outcomes] == [Step.FOLLOW, Step.NOTHING]
     assert emulator.counters()[CREATE] == 1
@@ -98,9 +97,9 @@ def test_two_submit_tasks_for_one_row_make_one_server(owner, account, emulator):
 
 def test_a_server_already_in_the_cloud_under_the_name_is_adopted_not_bought_again(owner, account, emulator):
     devserver = queued(owner, account, "already-there")
-    server = client_for(account).create_dev_server(services.create_request_for(devserver))
+    server = client_for(account).create_dev_server(submit.create_request_for(devserver))
 
-    services.submit_devserver(devserver_id=devserver.pk)
+    submit.submit_devserver(devserver_id=devserver.pk)
 
     devserver.refresh_from_db()
     assert devserver.cloud_id == server.id
@@ -109,7 +108,7 @@ def test_a_server_already_in_the_cloud_under_the_name_is_adopted_not_bought_agai
 
 def test_an_older_snapshot_never_overwrites_a_newer_one(owner, account, emulator):
     devserver = queued(owner, account, "ordered")
-    services.submit_devserver(devserver_id=devserver.pk)
+    submit.submit_devserver(devserver_id=devserver.pk)
     devserver.refresh_from_db()
     client = client_for(account)
     old = client.get_dev_server(devserver.cloud_id)
@@ -117,8 +116,8 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(owner, account, emulator
     new = client.get_dev_server(devserver.cloud_id)
     assert new.update_at > old.update_at
 
-    assert services.apply_snapshot(devserver_id=devserver.pk, server=new)
-    assert not services.apply_snapshot(devserver_id=devserver.pk, server=old)
+    assert follow.apply_snapshot(devserver_id=devserver.pk, server=new)
+    assert not follow.apply_snapshot(devserver_id=devserver.pk, server=old)
 
     devserver.refresh_from_db()
     assert devserver.status == "RUNNING"
@@ -128,29 +127,29 @@ def test_a_server_stuck_in_creating_is_flagged_after_the_limit(owner, account, e
     settings.DEVSERVER_RUNNING_LIMIT = timedelta(minutes=30)
     emulator.set_faults(stuck_creating=True)
     devserver = queued(owner, account, "stuck")
-    services.submit_devserver(devserver_id=devserver.pk)
+    submit.submit_devserver(devserver_id=devserver.pk)
     DevServer.objects.filter(pk=devserver.pk).update(created_at=timezone.now() - timedelta(minutes=31))
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     devserver.refresh_from_db()
     assert devserver.status == "CREATING"
     assert devserver.flagged_slow_at is not None
     assert devserver.events.filter(kind="note", message__contains="Not running").count() == 1
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
     assert devserver.events.filter(kind="note").count() == 1
 
 
 def test_reconcile_marks_servers_gone_from_the_cloud_as_deleted(owner, account, emulator):
     devserver = queued(owner, account, "vanishing")
-    services.submit_devserver(devserver_id=devserver.pk)
+    submit.submit_devserver(devserver_id=devserver.pk)
     devserver.refresh_from_db()
     emulator.force_status(devserver.cloud_id, "STOPPED")
     client_for(account).delete_dev_server(devserver.cloud_id)
     emulator.force_status(devserver.cloud_id, "DELETED")
     emulator.set_lifecycle(deleted_visible_seconds=0)
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     devserver.refresh_from_db()
     assert devserver.status == "DELETED"
@@ -162,4 +161,4 @@ def test_reconcile_requeues_a_submission_whose_task_was_lost(owner, account, emu
         status="SUBMITTING", lease_expires_at=timezone.now() - timedelta(seconds=1)
     )
 
-    assert services.reconcile_account(account_id=account.pk) == [devserver.pk]
+    assert reconcile.reconcile_account(account_id=account.pk) == [devserver.pk]

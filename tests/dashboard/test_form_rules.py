@@ -5,9 +5,9 @@ from django.test import Client
 
 from devservers import catalog
 from devservers.cloud import client_for
-from devservers.forms import DevServerRequestForm
 from devservers.models import DevServer
-from devservers.services import create_request_for
+from devservers.provisioning.submit import create_request_for
+from devservers.requesting.forms import DevServerRequestForm
 from tests.fixtures.dashboard import STOCK_PASSWORD
 
 from .forms_data import GOOD_PASSWORD, valid_request

@@ -4,29 +4,12 @@ import pytest
 from django.urls import reverse
 
 from devservers import live
-from devservers.models import DevServer
 from tests.fixtures.dashboard import logged_in
+from tests.fixtures.world import make_devserver
 
-from .forms_data import SEED_IMAGE_ID, SEED_SECURITY_GROUP_ID, SEED_SUBNET_ID, SEED_VPC_ID
+from .forms_data import SEED_SUBNET_ID
 
 pytestmark = pytest.mark.django_db
-
-
-def make_devserver(owner, account, **fields) -> DevServer:
-    values = {
-        "name": "row-1",
-        "flavor": "Si2.large.4",
-        "image_id": SEED_IMAGE_ID,
-        "image_name": "Ubuntu18.04_x86_64_CPU",
-        "vpc_id": SEED_VPC_ID,
-        "subnet_id": SEED_SUBNET_ID,
-        "security_group_id": SEED_SECURITY_GROUP_ID,
-        "login_method": "key_pair",
-        "key_pair_name": "KeyPair-dev",
-        "status": "RUNNING",
-        **fields,
-    }
-    return DevServer.objects.create(owner=owner, account=account, **values)
 
 
 @pytest.mark.parametrize("url_name", ["devservers:list", "devservers:create", "devservers:create-flavors"])

@@ -13,25 +13,16 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from devservers import live, selectors, services, tasks
+from devservers import live, selectors, tasks
 from devservers.cloud import client_for
-from devservers.models import OUTCOME_UNKNOWN, AuditEntry, CloudAccount, DevServer, Membership, Team
+from devservers.models import OUTCOME_UNKNOWN, AuditEntry, CloudAccount, DevServer, Team
+from devservers.provisioning import follow, reconcile, submit
 from modelarts_client import AkSkCredentials, CreateServerRequest, ModelArtsClient, ServerNetwork
 from modelarts_client import DevServer as CloudServer
-from tests.fixtures.dashboard import STOCK_PASSWORD, emulator_account, wait_for
+from tests.fixtures.dashboard import STOCK_PASSWORD, emulator_account, logged_in, wait_for
+from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
 
 from .forms_data import SEED_FLAVOR, SEED_IMAGE_ID, SEED_SECURITY_GROUP_ID, SEED_SUBNET_ID, SEED_VPC_ID
-from .test_pages import logged_in, make_devserver
-from .test_teams import GPU_FLAVOR, gpu_image_id
-
-
-@pytest.fixture
-def team(db, account, owner, teammate) -> Team:
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    return team
 
 
 @pytest.fixture
@@ -68,7 +59,7 @@ def test_a_server_made_on_the_cloud_is_imported_with_what_the_cloud_tells(team, 
         other_cloud_user, "console-gpu", flavor=GPU_FLAVOR, image_id=gpu_image_id(account)
     )
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     imported = DevServer.objects.get(cloud_id=server.id)
     assert imported.is_imported and imported.owner is None and imported.team == team
@@ -98,7 +89,7 @@ def test_reconciling_again_imports_nothing_twice(team, account, other_cloud_user
     server = create_on_the_cloud(other_cloud_user, "console-once")
 
     for _ in range(3):
-        services.reconcile_account(account_id=account.pk)
+        reconcile.reconcile_account(account_id=account.pk)
 
     assert DevServer.objects.filter(cloud_id=server.id).count() == 1
     assert AuditEntry.objects.filter(action="import").count() == 1
@@ -109,7 +100,7 @@ def test_members_see_the_imported_row_read_only_and_outsiders_nothing(
     team, account, owner, outsider, other_cloud_user
 ):
     create_on_the_cloud(other_cloud_user, "console-seen")
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
     imported = DevServer.objects.get(name="console-seen")
 
     member = logged_in(owner)
@@ -135,7 +126,7 @@ def test_an_open_list_learns_of_the_imported_row(
     create_on_the_cloud(other_cloud_user, "console-live")
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.reconcile_account(account_id=account.pk)
+        reconcile.reconcile_account(account_id=account.pk)
 
     poll = member.get(rows_url, {"v": token}, HTTP_HX_REQUEST="true")
     assert poll.status_code == 200 and "console-live" in poll.content.decode()
@@ -146,7 +137,7 @@ def test_an_account_shared_by_two_teams_imports_for_superusers_only(team, accoun
     Team.objects.create(name="another-team").accounts.add(account)
     create_on_the_cloud(other_cloud_user, "console-shared")
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     imported = DevServer.objects.get(name="console-shared")
     assert imported.team is None
@@ -160,23 +151,23 @@ def test_an_account_shared_by_two_teams_imports_for_superusers_only(team, accoun
 def test_a_server_the_dashboard_is_still_creating_is_not_imported(team, owner, account, status):
     creating = make_devserver(owner, account, team=team, name="in-flight", status=status)
     # The create reached the cloud but its answer is not stored (yet, or ever).
-    server = client_for(account).create_dev_server(services.create_request_for(creating))
+    server = client_for(account).create_dev_server(submit.create_request_for(creating))
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     assert list(DevServer.objects.values_list("name", "is_imported")) == [("in-flight", False)]
     if status == OUTCOME_UNKNOWN:
-        services.check_unknown_outcome(devserver_id=creating.pk, check_number=1)
+        submit.check_unknown_outcome(devserver_id=creating.pk, check_number=1)
         creating.refresh_from_db()
         assert creating.cloud_id == server.id
-        services.reconcile_account(account_id=account.pk)
+        reconcile.reconcile_account(account_id=account.pk)
         assert DevServer.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_imported_server_deleted_on_the_cloud_is_marked_deleted(team, account, emulator, other_cloud_user):
     server = create_on_the_cloud(other_cloud_user, "console-gone")
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
     imported = DevServer.objects.get(cloud_id=server.id)
 
     wait_for(lambda: other_cloud_user.get_dev_server(server.id).status == "RUNNING")
@@ -187,7 +178,7 @@ def test_an_imported_server_deleted_on_the_cloud_is_marked_deleted(team, account
         lambda: server.id not in {listed.id for listed in other_cloud_user.iter_dev_servers(all_users=True)}
     )
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     imported.refresh_from_db()
     assert imported.status == "DELETED"
@@ -203,7 +194,7 @@ def test_a_row_that_got_its_id_after_the_list_was_read_is_not_marked_gone(team, 
     )  # fmt: skip
     long_known = make_devserver(owner, account, team=team, name="long-known", cloud_id=str(uuid.uuid4()))
 
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
 
     just_created.refresh_from_db()
     long_known.refresh_from_db()
@@ -218,7 +209,7 @@ def test_two_reconciles_at_once_import_the_server_once(team, account, other_clou
     def first_reconcile_holding_its_transaction() -> None:
         try:
             with transaction.atomic():
-                services.reconcile_account(account_id=account.pk)
+                reconcile.reconcile_account(account_id=account.pk)
                 first_imported.set()
                 # Uncommitted, so the second reconcile's look-up finds nothing and its insert waits.
                 time.sleep(1.5)
@@ -228,7 +219,7 @@ def test_two_reconciles_at_once_import_the_server_once(team, account, other_clou
     first = threading.Thread(target=first_reconcile_holding_its_transaction)
     first.start()
     assert first_imported.wait(timeout=30)
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
     first.join()
 
     assert DevServer.objects.filter(cloud_id=server.id).count() == 1
@@ -251,7 +242,7 @@ def test_the_beat_task_imports_through_the_worker(team, account, other_cloud_use
 @pytest.fixture
 def imported(team, account, other_cloud_user) -> DevServer:
     create_on_the_cloud(other_cloud_user, "console-owned")
-    services.reconcile_account(account_id=account.pk)
+    reconcile.reconcile_account(account_id=account.pk)
     return DevServer.objects.get(name="console-owned")
 
 
@@ -331,8 +322,8 @@ def test_reconcile_marks_nothing_deleted_that_still_exists_however_all_pages(pag
     names = [f"paged-{index}" for index in range(12)]
     for name in names:
         create_on_the_cloud(client, name)
-    services.reconcile_account(account_id=paging_account.pk)
-    services.reconcile_account(account_id=paging_account.pk)
+    reconcile.reconcile_account(account_id=paging_account.pk)
+    reconcile.reconcile_account(account_id=paging_account.pk)
 
     rows = DevServer.objects.filter(account=paging_account)
     assert sorted(rows.values_list("name", flat=True)) == sorted(names)
@@ -344,7 +335,7 @@ def test_a_row_the_list_left_out_is_asked_for_and_kept_while_the_cloud_knows_it(
     server = create_on_the_cloud(client_for(account), "left-out")
     row = make_devserver(owner, account, team=team, name="left-out", status="CREATING", cloud_id=server.id)
 
-    services.confirm_gone(devserver_id=row.pk)
+    follow.confirm_gone(devserver_id=row.pk)
 
     row.refresh_from_db()
     assert row.status == "CREATING"
@@ -356,7 +347,7 @@ def test_a_gateway_404_does_not_mark_a_row_gone(team, owner, account):
     # A non-UUID id is a path the gateway does not know (APIG.0101), not an answer about a server.
     row = make_devserver(owner, account, team=team, name="odd-id", status="RUNNING", cloud_id="not/a-uuid")
 
-    services.confirm_gone(devserver_id=row.pk)
+    follow.confirm_gone(devserver_id=row.pk)
 
     row.refresh_from_db()
     assert row.status == "RUNNING"

@@ -7,21 +7,10 @@ from django.urls import reverse
 
 from devservers import live, selectors
 from devservers.models import AuditEntry, Membership, Team, TeamPolicy
-from tests.fixtures.dashboard import STOCK_PASSWORD
-
-from .test_pages import logged_in, make_devserver
+from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
+from tests.fixtures.world import make_devserver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def team(account, owner, teammate) -> Team:
-    """alice (owner) is a member, bob (teammate) the team's only admin; charlie (outsider) is not in it."""
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    return team
 
 
 @pytest.fixture
@@ -99,7 +88,7 @@ def test_an_outsider_gets_404_and_changes_nothing(team, owner, outsider):
 
 
 def test_a_member_reads_the_members_and_the_policy_but_cannot_change_them(team, owner, teammate, outsider):
-    TeamPolicy.objects.create(team=team, max_running_per_user=3, approval_count_above=2)
+    TeamPolicy.objects.filter(team=team).update(max_running_per_user=3, approval_count_above=2)
     client = logged_in(owner)
 
     page = client.get(team_url(team)).content.decode()
@@ -118,6 +107,7 @@ def test_a_member_reads_the_members_and_the_policy_but_cannot_change_them(team, 
 
 
 def test_a_team_without_policy_says_so(team, owner):
+    TeamPolicy.objects.filter(team=team).delete()
     page = logged_in(owner).get(team_url(team)).content.decode()
     assert "No policy" in page.split('id="policy-heading"')[1]
 

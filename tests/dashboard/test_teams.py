@@ -5,28 +5,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from devservers import catalog
-from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, Membership, Team, TeamPolicy
+from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, TeamPolicy
 from tests.fixtures.dashboard import logged_in, wait_for_status
+from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
 
 from .forms_data import valid_request
-from .test_pages import make_devserver
-
-GPU_FLAVOR = "p2s.2xlarge.8"
-
-
-@pytest.fixture
-def team(db, account, owner, teammate) -> Team:
-    team = Team.objects.create(name="ml-platform")
-    team.accounts.add(account)
-    Membership.objects.create(team=team, user=owner, role=Membership.Role.MEMBER)
-    Membership.objects.create(team=team, user=teammate, role=Membership.Role.ADMIN)
-    TeamPolicy.objects.create(team=team)
-    return team
-
-
-def gpu_image_id(account) -> str:
-    return catalog.images_for_flavor(account, GPU_FLAVOR)[0].image_id
 
 
 def _walk(patterns, prefix: str = "") -> list[tuple[str, URLPattern]]:

@@ -6,9 +6,9 @@ from django.urls import reverse
 
 from devservers.models import DevServer, Membership, Team
 from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
+from tests.fixtures.world import make_devserver
 
 from .forms_data import valid_request
-from .test_pages import make_devserver
 
 pytestmark = pytest.mark.django_db
 
