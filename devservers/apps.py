@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from devservers import checks  # noqa: F401  (registers the system checks)
+
 
 class DevserversConfig(AppConfig):
     name = "devservers"

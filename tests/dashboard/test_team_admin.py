@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -241,7 +242,7 @@ def test_a_member_of_another_team_cannot_be_changed_through_this_one(team, teamm
 
 def test_changes_need_the_csrf_token(team, teammate, outsider):
     client = Client(enforce_csrf_checks=True)
-    assert client.login(username=teammate.username, password=STOCK_PASSWORD)
+    assert client.login(request=HttpRequest(), username=teammate.username, password=STOCK_PASSWORD)
     response = client.post(team_url(team), {"op": "add", "username": "charlie", "role": "member"})
     assert response.status_code == 403
     assert not Membership.objects.filter(user__username="charlie").exists()
