@@ -43,9 +43,12 @@ def audit(
     outcome: str = "",
     detail: str = "",
     request_id: str = "",
+    actor_label: str = "",
 ) -> AuditEntry:
+    """`actor_label` names who acted when no user did, such as "schedule"."""
     return AuditEntry.objects.create(
         actor=actor,
+        actor_label=actor_label,
         action=action,
         devserver=devserver,
         team=team if team is not None else (devserver.team if devserver is not None else None),

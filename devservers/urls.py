@@ -3,6 +3,7 @@ from django.urls import path
 from devservers.instances import views as instances
 from devservers.requesting import views as requesting
 from devservers.review import views as review
+from devservers.schedules import views as schedules
 from devservers.teams import views as teams
 
 app_name = "devservers"
@@ -14,12 +15,15 @@ urlpatterns = [
     path("new/flavors/", requesting.create_flavors, name="create-flavors"),
     path("new/images/", requesting.create_images, name="create-images"),
     path("new/network/", requesting.create_network, name="create-network"),
+    path("new/estimate/", requesting.create_estimate, name="create-estimate"),
     path("actions/", instances.batch_action, name="batch-action"),
     path("<int:devserver_id>/", instances.devserver_detail, name="detail"),
     path("<int:devserver_id>/panel/", instances.devserver_panel, name="panel"),
     path("<int:devserver_id>/decide/", requesting.devserver_decide, name="decide"),
     path("<int:devserver_id>/action/", instances.devserver_action, name="action"),
     path("<int:devserver_id>/assign-owner/", instances.assign_owner, name="assign-owner"),
+    path("<int:devserver_id>/schedule/", schedules.set_schedule, name="schedule"),
+    path("<int:devserver_id>/extend/", schedules.extend_lifetime, name="extend-lifetime"),
     path("review/", review.review, name="review"),
     path("review/export.csv", review.review_csv, name="review-csv"),
     path("audit/", review.audit_trail, name="audit"),

@@ -24,13 +24,20 @@ class ActionRequest:
     reason: str = ""
 
 
-def request_action(*, actor: AbstractBaseUser, devserver: DevServer, action_name: str) -> ActionRequest:
-    """Check and claim the action for one row the actor can see; the worker does the call after commit."""
+def request_action(
+    *, actor: AbstractBaseUser | None, devserver: DevServer, action_name: str, actor_label: str = ""
+) -> ActionRequest:
+    """Check and claim the action for one row the actor can see; the worker does the call after commit.
+
+    With no user, the dashboard acts on its own (a schedule): `actor_label` names it in the event
+    and the audit trail, and there is no user's right to check."""
 
     action = LIFECYCLE_ACTIONS.get(action_name)
     if action is None:
         return ActionRequest(devserver, False, f"Unknown action {action_name!r}.")
-    if not selectors.can_act_on(actor, devserver):
+    if actor is None and not actor_label:
+        raise ValueError("An action with no user needs an actor_label naming who asks.")
+    if actor is not None and not selectors.can_act_on(actor, devserver):
         return ActionRequest(devserver, False, f"You can view {devserver.name} but not act on it.")
     if not devserver.cloud_id:
         return ActionRequest(devserver, False, f"{devserver.name} has no server in the cloud.")
@@ -53,10 +60,13 @@ def request_action(*, actor: AbstractBaseUser, devserver: DevServer, action_name
             status_from=previous,
             status_to=action.transitional_status,
             operation=action.name,
-            message=f"{action.label} asked by {actor.get_username()}.",
+            message=f"{action.label} asked by {actor.get_username() if actor else actor_label}.",
         )
-        audit(actor=actor, action=action.name, devserver=devserver, outcome="requested")
-        transaction.on_commit(lambda: tasks.run_action.delay(devserver.pk, action.name, previous, actor.pk))
+        audit(actor=actor, actor_label=actor_label, action=action.name, devserver=devserver, outcome="requested")
+        actor_id = actor.pk if actor else None
+        transaction.on_commit(
+            lambda: tasks.run_action.delay(devserver.pk, action.name, previous, actor_id, actor_label)
+        )
         live.bump_after_commit(live.scopes_of(devserver))
     devserver.status = action.transitional_status
     return ActionRequest(devserver, True)

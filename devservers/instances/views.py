@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from devservers import live, selectors
+from devservers.costs.selectors import devserver_cost
 from devservers.instances.claims import request_action
 from devservers.models import AWAITING_APPROVAL
 from devservers.navigation import safe_next
@@ -52,6 +54,7 @@ def _detail_context(request: HttpRequest, devserver_id: int) -> dict:
         "can_decide": devserver.status == AWAITING_APPROVAL
         and selectors.is_team_admin(request.user, devserver.team),
         "can_act": selectors.can_act_on(request.user, devserver),
+        "cost": devserver_cost(devserver, now=timezone.now()),
     }
 
 

@@ -26,7 +26,7 @@ def _cloud_call(action: LifecycleAction, client, cloud_id: str):
 
 
 def perform_action(
-    *, devserver_id: int, action_name: str, previous_status: str, actor_id: int | None
+    *, devserver_id: int, action_name: str, previous_status: str, actor_id: int | None, actor_label: str = ""
 ) -> NextStep:
     action = LIFECYCLE_ACTIONS[action_name]
     devserver = DevServer.objects.select_related("account", "team").filter(pk=devserver_id).first()
@@ -38,16 +38,18 @@ def perform_action(
     except CloudError as error:
         record_call(devserver, operation=action.name, error=error)
         audit(
-            actor=actor, action=action.name, devserver=devserver, outcome=error.kind.value,
-            detail=f"{error.error_code}: {error.error_msg}", request_id=error.request_id or "",
+            actor=actor, actor_label=actor_label, action=action.name, devserver=devserver,
+            outcome=error.kind.value, detail=f"{error.error_code}: {error.error_msg}",
+            request_id=error.request_id or "",
         )  # fmt: skip
         _restore(devserver, action, previous_status, error)
         # What the cloud really holds now is the follow task's to find out.
         return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
     record_call(devserver, operation=action.name, request_id=server.request_id or "")
     audit(
-        actor=actor, action=action.name, devserver=devserver, outcome="ok", request_id=server.request_id or ""
-    )
+        actor=actor, actor_label=actor_label, action=action.name, devserver=devserver, outcome="ok",
+        request_id=server.request_id or "",
+    )  # fmt: skip
     apply_snapshot(devserver_id=devserver.pk, server=server)
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
 

@@ -1,12 +1,18 @@
 """A team's policy applied to a request: hard limits refuse it, approval rules hold it back."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Sum
+from django.forms.forms import NON_FIELD_ERRORS
+from django.utils import timezone
 
 from devservers.catalog import FlavorChoice
-from devservers.models import NOT_HOLDING_STATUSES, DevServer, Team, TeamPolicy
+from devservers.costs import budgets
+from devservers.costs.estimates import estimate
+from devservers.costs.prices import catalogue_prices
+from devservers.models import NOT_HOLDING_STATUSES, CloudAccount, DevServer, Team, TeamPolicy
 
 _MONTHS_PER_PERIOD = {"MONTH": 1, "YEAR": 12}
 
@@ -65,6 +71,8 @@ def evaluate(
     charging_mode: str,
     period_type: str,
     period_num: int | None,
+    account: CloudAccount | None = None,
+    now: datetime.datetime | None = None,
 ) -> PolicyDecision:
     decision = PolicyDecision()
     policy = policy_of(team)
@@ -90,7 +98,51 @@ def evaluate(
             decision.approval_reasons.append("prepaid purchase")
         if policy.approval_count_above is not None and count > policy.approval_count_above:
             decision.approval_reasons.append(f"more than {policy.approval_count_above} servers")
+    if flavor is not None:
+        asked = {
+            "count": count,
+            "charging_mode": charging_mode,
+            "period_type": period_type,
+            "period_num": period_num,
+        }
+        _check_budgets(
+            decision, policy, team=team, user=user, is_team_admin=is_team_admin, flavor=flavor,
+            account=account, now=now or timezone.now(), asked=asked,
+        )  # fmt: skip
     return decision
+
+
+def _check_budgets(
+    decision: PolicyDecision,
+    policy: TeamPolicy,
+    *,
+    team: Team,
+    user: AbstractBaseUser,
+    is_team_admin: bool,
+    flavor: FlavorChoice,
+    account: CloudAccount | None,
+    now: datetime.datetime,
+    asked: dict,
+) -> None:
+    """Over a budget: refused when the policy says so, else held for a person, like the other
+    approval rules (a team admin's own request is not held). A price nobody knows fails closed."""
+    if policy.monthly_budget is None and policy.member_monthly_budget is None:
+        return
+    currency = account.currency if account else _currency_of(team)
+    request = estimate(catalogue_prices([flavor.name], currency)[flavor.name], **asked)
+    findings = budgets.check_request(
+        policy=policy, team=team, owner=user, currency=currency, estimate=request, now=now
+    )
+    for finding in findings:
+        if policy.refuse_over_budget and not finding.price_unknown:
+            decision.refuse(NON_FIELD_ERRORS, f"Team {team} refuses this request: it is {finding.reason}.")
+        elif not is_team_admin:
+            decision.approval_reasons.append(finding.reason)
+
+
+def _currency_of(team: Team) -> str:
+    currency = team.accounts.order_by("pk").values_list("currency", flat=True).first()
+    return currency or CloudAccount._meta.get_field("currency").default
 
 
 def _check_limits(

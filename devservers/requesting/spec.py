@@ -1,5 +1,6 @@
 """What a user asked for: the form's output, and the input of the request service."""
 
+import datetime
 from dataclasses import dataclass
 
 
@@ -35,3 +36,8 @@ class DevServerSpec:
     is_auto_pay: bool
     enterprise_project_id: str
     userdata: str
+    # The schedule (devservers/schedules), from its own form beside this one.
+    stop_after_hours: int | None = None
+    daily_stop_time: datetime.time | None = None
+    schedule_time_zone: str = ""
+    lifetime_days: int | None = None

@@ -3,15 +3,17 @@
 import csv
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from devservers.costs.money import UNKNOWN_PRICE, Money
+from devservers.costs.spend import RowCost
 from devservers.models import DevServer
 
 CSV_HEADER = (
     "name", "status", "owner", "team", "flavor", "accelerators", "image", "billing",
     "availability zone", "private IP", "cloud id", "created at",
+    "cost per hour", "spend this month", "currency",
 )  # fmt: skip
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -24,7 +26,12 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def devserver_cells(devserver: DevServer) -> list[object]:
+def _amount(money: Money) -> str:
+    """A plain number a spreadsheet sums (no thousands separator); never 0 for a price nobody knows."""
+    return UNKNOWN_PRICE if money.amount is None else f"{money.amount:.2f}"
+
+
+def devserver_cells(devserver: DevServer, cost: RowCost) -> list[object]:
     cells = (
         devserver.name,
         devserver.status,
@@ -38,14 +45,17 @@ def devserver_cells(devserver: DevServer) -> list[object]:
         devserver.private_ip,
         devserver.cloud_id,
         devserver.created_at.isoformat(),
+        _amount(cost.rate_now),
+        _amount(cost.spent),
+        cost.rate.currency,
     )
     return [csv_safe(cell) for cell in cells]
 
 
-def csv_rows(rows: QuerySet[DevServer]) -> Iterator[list[object]]:
+def csv_rows(rows: list[DevServer], costs: dict[int, RowCost]) -> Iterator[list[object]]:
     yield list(CSV_HEADER)
-    for devserver in rows.iterator(chunk_size=500):
-        yield devserver_cells(devserver)
+    for devserver in rows:
+        yield devserver_cells(devserver, costs[devserver.pk])
 
 
 class _Echo:
@@ -61,10 +71,11 @@ def _csv_lines(rows: Iterator[list[object]]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
-def devservers_csv_response(rows: QuerySet[DevServer]) -> StreamingHttpResponse:
+def devservers_csv_response(rows: list[DevServer], *, costs: dict[int, RowCost]) -> StreamingHttpResponse:
+    """The rows and each one's price per hour now and spend this month, as `costs.selectors.cost_totals` counted them."""
     filename = f"devservers-{timezone.localdate():%Y-%m-%d}.csv"
     return StreamingHttpResponse(
-        _csv_lines(csv_rows(rows)),
+        _csv_lines(csv_rows(rows, costs)),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

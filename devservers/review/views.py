@@ -8,14 +8,18 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from devservers import live, selectors
+from devservers.costs.budgets import budget_alerts
+from devservers.costs.selectors import cost_totals, pending_costs
 from devservers.review import access, exports
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
 from devservers.review.sorting import sort_headers
 from devservers.review.totals import review_totals
+from devservers.schedules.selectors import failed_schedules, lifetime_ending
 
 REVIEW_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -79,6 +83,9 @@ def _review_context(request: HttpRequest) -> dict:
     rows = filterset.qs
     requested_page = request.GET.get("page")
     page = _page_of(rows, requested_page, per_page=REVIEW_PAGE_SIZE)
+    now = timezone.now()
+    pending = selectors.pending_approvals(request.user)
+    scope = access.review_scope(request.user)
     return {
         "form": filterset.form,
         "query": valid_query(filterset),
@@ -89,7 +96,14 @@ def _review_context(request: HttpRequest) -> dict:
         "notices": _hidden_field_notices(filterset.form) + _page_notice(requested_page, page),
         "show_team": filterset.has_several_teams or request.user.is_superuser,
         "live_token": live_token,
-        "pending": selectors.pending_approvals(request.user),
+        "pending": pending,
+        "pending_costs": pending_costs(pending, now=now),
+        "costs": cost_totals(rows, now=now),
+        # No email or notification system yet: the team's admins are told here.
+        "budget_alerts": budget_alerts(access.review_teams(request.user), now=now),
+        "lifetime_ending": lifetime_ending(scope, now=now),
+        "failed_schedules": failed_schedules(scope),
+        "now": now,
     }
 
 
@@ -111,7 +125,8 @@ def review(request: HttpRequest) -> HttpResponse:
 def review_csv(request: HttpRequest) -> HttpResponse:
     if not access.may_review(request.user):
         return HttpResponse(status=404)
-    return exports.devservers_csv_response(_review_filterset(request).qs)
+    totals = cost_totals(_review_filterset(request).qs, now=timezone.now())
+    return exports.devservers_csv_response(totals.rows, costs=totals.costs)
 
 
 # The audit trail -----------------------------------------------------------------------------------------

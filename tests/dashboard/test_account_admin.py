@@ -23,6 +23,7 @@ def account_form(emulator, **overrides) -> dict[str, str]:
         "project_id": emulator.project_id,
         "is_active": "on",
         "userdata_field": "userdata",
+        "currency": "CNY",
         "modelarts_endpoint": emulator.base_url,
         "vpc_endpoint": emulator.base_url,
         "ecs_endpoint": emulator.base_url,

@@ -476,6 +476,7 @@ def test_the_csv_holds_a_header_and_every_filtered_row(teammate, fleet):
     assert rows[0] == [
         "name", "status", "owner", "team", "flavor", "accelerators", "image", "billing",
         "availability zone", "private IP", "cloud id", "created at",
+        "cost per hour", "spend this month", "currency",
     ]  # fmt: skip
     assert [row[0] for row in rows[1:]] == ["imported-y", "run-gpu"]
     imported, run_gpu = rows[1], rows[2]

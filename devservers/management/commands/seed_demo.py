@@ -4,7 +4,9 @@ Only for the demo: it reads the emulator's published default credentials, the on
 dashboard knows the emulator exists.
 """
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
@@ -28,6 +30,17 @@ DEMO_USERS = (
     DemoUser("bob", "bob-demo-pass", "ML Platform", Membership.Role.ADMIN),
     DemoUser("carol", "carol-demo-pass", "Research", Membership.Role.ADMIN),
 )
+
+
+# Cost control in the demo: a monthly budget, and GPU/NPU servers that stop at 20:00 and are
+# deleted after 14 days (at most 30) unless their owners choose otherwise.
+DEMO_POLICY = {
+    "max_accelerators_per_team": 16,
+    "monthly_budget": Decimal("50000"),
+    "default_daily_stop_time": datetime.time(20, 0),
+    "default_lifetime_days": 14,
+    "max_lifetime_days": 30,
+}
 
 
 class Command(BaseCommand):
@@ -70,6 +83,10 @@ class Command(BaseCommand):
         self.stdout.write(
             "ML Platform's policy holds accelerator (GPU/NPU) and prepaid requests for a team admin's approval."
         )
+        self.stdout.write(
+            "Each team has a monthly budget of 50,000 CNY; GPU/NPU servers stop daily at 20:00 and are "
+            "deleted after 14 days unless their owners choose otherwise."
+        )
 
     def _account(
         self, name: str, project_id: str, access_key: str, secret_key: str, **fields: str
@@ -90,7 +107,7 @@ class Command(BaseCommand):
     def _team(self, name: str, account: CloudAccount) -> Team:
         team, _ = Team.objects.get_or_create(name=name)
         team.accounts.set([account])
-        TeamPolicy.objects.get_or_create(team=team, defaults={"max_accelerators_per_team": 16})
+        TeamPolicy.objects.get_or_create(team=team, defaults=DEMO_POLICY)
         return team
 
     def _user(self, demo: DemoUser, teams: dict[str, Team]) -> None:
