@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmarks import harness
-from devservers.requesting import services as requesting
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -37,7 +36,10 @@ CREATE_ROUTE = "POST /v1/{project_id}/dev-servers"
 PROFILES: dict[str, dict[str, Any]] = {
     "clean": {},
     "5xx-20pct": {"error_rate": 0.2},
+    "5xx-30pct": {"error_rate": 0.3},
     "dropped-5": {"drop_create_responses": 5},
+    # Every create answer lost: each request must be found and adopted, never bought twice.
+    "dropped-all": {"drop_create_responses": 10_000},
     "throttle-5rps": {"throttle_rps": 5},
 }
 NO_FAULTS = {"error_rate": 0.0, "throttle_rps": None, "drop_create_responses": 0, "latency_ms": 0}
@@ -91,6 +93,7 @@ def _spec(name: str) -> DevServerSpec:
 
 
 def _request_servers(*, owner: User, account: CloudAccount, prefix: str, count: int) -> list[int]:
+    from devservers.requesting import services as requesting
     from tests.dashboard.forms_data import GOOD_PASSWORD
 
     row_ids = []

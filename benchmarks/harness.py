@@ -1,5 +1,6 @@
-"""What every benchmark starts for itself: a throw-away PostgreSQL database, Redis db 4, Django,
-the emulator as a real process and a real Celery worker process, plus figures and tables.
+"""What every benchmark starts for itself: a throw-away PostgreSQL database, a private redis-server
+on a free port (never the machine's shared one), Django, the emulator as a real process and a real
+Celery worker process, plus figures and tables.
 
 Nothing here is imported by the dashboard; the benchmarks lean on the tests' emulator helpers.
 """
@@ -9,12 +10,13 @@ from __future__ import annotations
 import math
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -22,7 +24,9 @@ import redis
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
+# Set it to use a Redis of your own instead of a private redis-server.
+SHARED_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+REDIS_START_TIMEOUT_SECONDS = 10.0
 WORKER_START_TIMEOUT_SECONDS = 30.0
 WORKER_STOP_TIMEOUT_SECONDS = 20.0
 
@@ -45,16 +49,86 @@ def _drop_database(name: str) -> None:
 
 
 def flush_redis() -> None:
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of the benchmark's own, on a free loopback port, keeping nothing on disk."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(self._answers, timeout=REDIS_START_TIMEOUT_SECONDS, interval=0.05):
+            raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+
+    def restart(self, *, down_seconds: float) -> None:
+        """Down for a while, then back empty: what a Redis restart without persistence does."""
+        self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping())
+        except redis.RedisError:
+            return False
 
 
 @contextmanager
-def django_on_throwaway_database() -> Iterator[dict[str, str]]:
-    """Create bench_<random>, point Django at it, migrate; yield the environment subprocesses need."""
+def private_redis() -> Iterator[PrivateRedis]:
+    server = PrivateRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def django_on_throwaway_database(redis_server: PrivateRedis | None = None) -> Iterator[dict[str, str]]:
+    """Create bench_<random>, point Django at it and at a private Redis (the given one, or one of
+    its own), migrate; yield the environment subprocesses need."""
+    with ExitStack() as stack:
+        redis_url = (
+            redis_server.url
+            if redis_server
+            else (SHARED_REDIS_URL or stack.enter_context(private_redis()).url)
+        )
+        yield stack.enter_context(_django(redis_url))
+
+
+@contextmanager
+def _django(redis_url: str) -> Iterator[dict[str, str]]:
     database_name = f"bench_{secrets.token_hex(4)}"
     environment = {
         "DATABASE_URL": f"{POSTGRES_SERVER_URL}/{database_name}",
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_url,
         "DJANGO_DEBUG": "1",
         "DJANGO_SETTINGS_MODULE": "dashboard.settings",
         "LOG_LEVEL": "WARNING",

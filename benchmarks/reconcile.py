@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchmarks import harness
-from devservers.provisioning import reconcile
 from tests.dashboard import forms_data
 
 if TYPE_CHECKING:
@@ -187,6 +186,7 @@ def timed_reconcile(label: str, account: CloudAccount, handle: EmulatorHandle) -
     from django.test.utils import CaptureQueriesContext
 
     from devservers.models import DevServer, DevServerEvent
+    from devservers.provisioning import reconcile
 
     pages_before = handle.counters().get(LIST_ROUTE, 0)
     events_before = DevServerEvent.objects.count()

@@ -7,7 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from devservers.crypto import KEYS_HINT, key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DASHBOARD_VAR_DIR", BASE_DIR / "var"))
@@ -53,6 +56,9 @@ if not SECRETS_ENCRYPTION_KEYS:
     SECRETS_ENCRYPTION_KEYS = [
         base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
     ]
+# A bad key stops the start here, not at the first secret stored (the system check says the same).
+if _key_problems := key_problems(SECRETS_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(" ".join([*_key_problems, KEYS_HINT]))
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -66,12 +72,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "devservers",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,6 +87,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "dashboard.middleware.SessionTimeoutMiddleware",
+    "dashboard.middleware.PrivateCacheMiddleware",
+    "dashboard.middleware.ServiceUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the view into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -107,6 +120,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A worker frozen (SIGSTOP, a stalled VM) inside a transaction would hold its row locks for as
+    # long as it stays frozen; PostgreSQL ends such a session instead, so the others go on.
+    idle_in_transaction_ms = int(os.environ.get("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "30000"))
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the worker write the same file; wait for the lock instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -121,12 +141,35 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "dsd"),
+        # A Redis that does not answer costs a request two seconds and a 503 page, not a hung worker.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
     }
 }
-# Sessions live in Redis so that a live-update poll can be answered without any SQL.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Sessions are read from Redis (so a live-update poll needs no SQL) and kept in the database (so a
+# Redis outage or restart logs nobody out); docs/SECURITY.md says why.
+SESSION_ENGINE = "dashboard.sessions"
+SESSION_IDLE_TIMEOUT = timedelta(minutes=float(os.environ.get("SESSION_IDLE_TIMEOUT_MINUTES", "120")))
+SESSION_MAX_AGE = timedelta(hours=float(os.environ.get("SESSION_MAX_AGE_HOURS", "12")))
+SESSION_COOKIE_AGE = int(SESSION_MAX_AGE.total_seconds())
 
 LOGIN_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out login is refused before its password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (django-axes, counted in the database): a user name, or an address, with this many
+# failures in a row is locked for the cool-off; an admin unlocks sooner in the admin's access attempts.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Not reset by a success: one's own good login from the same address would wipe the address's
+# failures against someone else's account too. Failures fall away after the cool-off instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "dashboard.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "dashboard.login_throttle.client_ip"
+# Proxies in front that append to X-Forwarded-For; behind the HTTPS proxy production assumes, one.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1"))
 LOGIN_REDIRECT_URL = "devservers:list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -154,6 +197,21 @@ STORAGES = {
     },
 }
 
+# No inline script or style anywhere: templates load static/js and static/css only (docs/SECURITY.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -169,6 +227,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # django-axes says hello at every start; its warnings (each failed login, each lockout) still show.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Celery: Redis broker, no result backend (nothing waits on a result).
@@ -186,9 +246,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devservers.tasks.reconcile_all_accounts",
         "schedule": timedelta(seconds=int(os.environ.get("RECONCILE_INTERVAL_SECONDS", "30"))),
     },
+    # Servers that stop themselves: due stops, lifetime warnings and deletes (devservers/schedules).
+    "run-schedules": {
+        "task": "devservers.schedules.tasks.run_schedules",
+        "schedule": timedelta(seconds=int(os.environ.get("SCHEDULES_INTERVAL_SECONDS", "60"))),
+    },
+    "refresh-catalogues": {
+        "task": "devservers.tasks.refresh_all_catalogs",
+        "schedule": timedelta(seconds=int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))),
+    },
 }
 
 # Product settings.
 DEVSERVER_RUNNING_LIMIT = timedelta(minutes=int(os.environ.get("DEVSERVER_RUNNING_LIMIT_MINUTES", "30")))
-DEVSERVER_CATALOG_CACHE_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_CACHE_SECONDS", "60"))
+# Every call to the cloud: seconds to connect and to wait for an answer. The submit lease is
+# computed from these (devservers/provisioning/leases.py), so a lease always outlives its calls.
+DEVSERVER_CLOUD_CONNECT_TIMEOUT = float(os.environ.get("DEVSERVER_CLOUD_CONNECT_TIMEOUT", "5"))
+DEVSERVER_CLOUD_READ_TIMEOUT = float(os.environ.get("DEVSERVER_CLOUD_READ_TIMEOUT", "30"))
+# How long a request waits out a cloud that does not answer before it is given up on.
+DEVSERVER_PENDING_LIMIT = timedelta(hours=float(os.environ.get("DEVSERVER_PENDING_LIMIT_HOURS", "24")))
+# The worker refreshes each active account's catalogue this often; a page reads it from Redis, where
+# it is kept long enough to outlast a cloud outage of an hour.
+DEVSERVER_CATALOG_REFRESH_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))
+DEVSERVER_CATALOG_CACHE_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_CACHE_SECONDS", "3600"))
 DEVSERVER_LIVE_POLL_SECONDS = float(os.environ.get("DEVSERVER_LIVE_POLL_SECONDS", "1.5"))

@@ -1,8 +1,13 @@
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
+from devservers.admin_audit import AuditedAdmin
 from devservers.crypto import encrypt_secret
 from devservers.models import (
     AuditEntry,
@@ -63,7 +68,7 @@ class CloudAccountForm(forms.ModelForm):
 
 
 @admin.register(CloudAccount)
-class CloudAccountAdmin(admin.ModelAdmin):
+class CloudAccountAdmin(AuditedAdmin):
     form = CloudAccountForm
 
     # Error reports must not carry the secrets typed into this form.
@@ -73,7 +78,7 @@ class CloudAccountAdmin(admin.ModelAdmin):
 
     list_display = ("name", "region", "project_id", "auth_method", "is_active")
     fieldsets = (
-        (None, {"fields": ("name", "region", "project_id", "is_active", "userdata_field")}),
+        (None, {"fields": ("name", "region", "project_id", "is_active", "userdata_field", "currency")}),
         ("Endpoints", {"fields": ("modelarts_endpoint", "vpc_endpoint", "ecs_endpoint", "iam_endpoint")}),
         (
             "Authentication",
@@ -104,7 +109,7 @@ class DevServerEventInline(admin.TabularInline):
 
 
 @admin.register(DevServer)
-class DevServerAdmin(admin.ModelAdmin):
+class DevServerAdmin(AuditedAdmin):
     list_display = ("name", "owner", "account", "status", "flavor", "created_at")
     list_filter = ("status", "account", "charging_mode")
     search_fields = ("name", "cloud_id")
@@ -124,29 +129,60 @@ class TeamPolicyInline(admin.StackedInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AuditedAdmin):
     list_display = ("name", "created_at")
     filter_horizontal = ("accounts",)
     inlines = [MembershipInline, TeamPolicyInline]
 
 
 @admin.register(FlavorSpec)
-class FlavorSpecAdmin(admin.ModelAdmin):
-    """The accelerators the cloud's flavor list does not give; policy counts cards from here."""
+class FlavorSpecAdmin(AuditedAdmin):
+    """The accelerators the cloud's flavor list does not give, and the prices; policy counts cards
+    from here, and the costs room prices requests and servers from here."""
 
-    list_display = ("name", "accelerator_type", "accelerator_name", "accelerator_count", "accelerator_memory_gib", "hourly_price")
-    list_filter = ("accelerator_type",)
+    list_display = (
+        "name", "accelerator_type", "accelerator_name", "accelerator_count", "accelerator_memory_gib",
+        "hourly_price", "monthly_price", "yearly_price", "prices_source",
+    )  # fmt: skip
+    list_filter = ("accelerator_type", "prices_source")
     search_fields = ("name", "accelerator_name")
+    readonly_fields = ("prices_source", "prices_updated_at")
+
+    def save_model(self, request, obj: FlavorSpec, form, change: bool) -> None:
+        if {"hourly_price", "monthly_price", "yearly_price"} & set(form.changed_data):
+            obj.prices_source, obj.prices_updated_at = "admin", timezone.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "team", "actor", "action", "devserver", "outcome", "request_id")
+    """Read-only for everyone, superusers included: entries are only ever added, by the code."""
+
+    list_display = ("created_at", "team", "actor", "actor_label", "action", "devserver", "outcome", "request_id")
     list_filter = ("action", "outcome", "team")
     search_fields = ("detail", "request_id", "devserver__name")
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+
+# django-axes's failed logins; deleting a user's or an address's attempts unlocks it, and is audited.
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AuditedAccessAttemptAdmin(AuditedAdmin, AccessAttemptAdmin):
+    delete_action = "admin_unlock"
+
+    def deleted_facts(self, obj: AccessAttempt) -> list[str]:
+        return [
+            f"username: {obj.username}",
+            f"ip_address: {obj.ip_address}",
+            f"failures: {obj.failures_since_start}",
+        ]

@@ -1,7 +1,11 @@
-"""What an account offers (flavors, images, networks, key pairs), read through the client
-and kept briefly in Redis so that a form and its HTMX fragments don't call the cloud each time."""
+"""What an account offers (flavors, images, networks, key pairs), kept in Redis.
 
-from collections.abc import Callable
+The web never calls the cloud for it: pages read the cache, and a miss raises `CatalogNotReady`
+(the page then shows that the choices are loading and asks the worker for them). The worker's
+`refresh` reads everything through the client and stores it, on demand and on a beat schedule, so a
+slow or absent cloud holds no web request.
+"""
+
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -16,13 +20,45 @@ from modelarts_client import Flavor, KeyPair, SecurityGroup, ServerImage, Subnet
 T = TypeVar("T")
 
 
-def _cached(account: CloudAccount, what: str, load: Callable[[], T]) -> T:
-    key = f"catalog:{account.pk}:{what}"
-    value = cache.get(key)
+class CatalogNotReady(Exception):
+    """The account's catalogue is not in the cache: the worker has to fetch it first."""
+
+    def __init__(self, account_id: int) -> None:
+        super().__init__(f"the catalogue of account {account_id} is not loaded yet")
+        self.account_id = account_id
+
+
+def _key(account: CloudAccount, what: str) -> str:
+    return f"catalog:{account.pk}:{what}"
+
+
+def _cached(account: CloudAccount, what: str) -> T:
+    value = cache.get(_key(account, what))
     if value is None:
-        value = load()
-        cache.set(key, value, timeout=settings.DEVSERVER_CATALOG_CACHE_SECONDS)
+        raise CatalogNotReady(account.pk)
     return value
+
+
+def refresh(account: CloudAccount) -> None:
+    """The worker's half: read all of it from the cloud and keep it (CloudError when the cloud fails)."""
+    client = client_for(account)
+    cloud_flavors = client.list_flavors()
+    found: dict[str, object] = {"flavors": cloud_flavors, "key_pairs": client.list_key_pairs()}
+    for flavor in cloud_flavors:
+        found[f"images:{flavor.name}"] = client.list_images(flavor_name=flavor.name)
+    account_vpcs = client.list_vpcs()
+    found["vpcs"] = account_vpcs
+    for vpc in account_vpcs:
+        found[f"subnets:{vpc.id}"] = client.list_subnets(vpc.id or "")
+        found[f"security_groups:{vpc.id}"] = client.list_security_groups(vpc.id or "")
+    cache.set_many(
+        {_key(account, what): value for what, value in found.items()},
+        timeout=settings.DEVSERVER_CATALOG_CACHE_SECONDS,
+    )
+
+
+def is_loaded(account: CloudAccount) -> bool:
+    return cache.get(_key(account, "flavors")) is not None
 
 
 @dataclass(frozen=True)
@@ -67,7 +103,7 @@ class FlavorChoice:
 
 
 def flavors(account: CloudAccount) -> list[FlavorChoice]:
-    cloud_flavors: list[Flavor] = _cached(account, "flavors", lambda: client_for(account).list_flavors())
+    cloud_flavors: list[Flavor] = _cached(account, "flavors")
     entries = accelerators.catalogue_entries([flavor.name for flavor in cloud_flavors])
     return [
         FlavorChoice(cloud=flavor, accelerators=accelerators.resolve(flavor, entries.get(flavor.name)))
@@ -81,9 +117,7 @@ def find_flavor(account: CloudAccount, name: str) -> FlavorChoice | None:
 
 def images_for_flavor(account: CloudAccount, flavor_name: str) -> list[ServerImage]:
     """The images the cloud says fit the flavor (the images call's `flavor_name` filter)."""
-    return _cached(
-        account, f"images:{flavor_name}", lambda: client_for(account).list_images(flavor_name=flavor_name)
-    )
+    return _cached(account, f"images:{flavor_name}")
 
 
 def find_image(account: CloudAccount, *, flavor_name: str, image_id: str) -> ServerImage | None:
@@ -93,32 +127,21 @@ def find_image(account: CloudAccount, *, flavor_name: str, image_id: str) -> Ser
 
 
 def vpcs(account: CloudAccount) -> list[Vpc]:
-    return _cached(account, "vpcs", lambda: client_for(account).list_vpcs())
+    return _cached(account, "vpcs")
 
 
 def subnets(account: CloudAccount, vpc_id: str) -> list[Subnet]:
-    return _cached(account, f"subnets:{vpc_id}", lambda: client_for(account).list_subnets(vpc_id))
+    return _cached(account, f"subnets:{vpc_id}")
 
 
 def security_groups(account: CloudAccount, vpc_id: str) -> list[SecurityGroup]:
-    return _cached(
-        account, f"security_groups:{vpc_id}", lambda: client_for(account).list_security_groups(vpc_id)
-    )
+    return _cached(account, f"security_groups:{vpc_id}")
 
 
 def key_pairs(account: CloudAccount) -> list[KeyPair]:
-    return _cached(account, "key_pairs", lambda: client_for(account).list_key_pairs())
+    return _cached(account, "key_pairs")
 
 
 def availability_zones(account: CloudAccount) -> list[str]:
     zones = {subnet.availability_zone for vpc in vpcs(account) for subnet in subnets(account, vpc.id)}
     return sorted(zone for zone in zones if zone)
-
-
-def cloud_server_names(account: CloudAccount) -> set[str]:
-    """Names in use in the account now; never cached, since a stale answer would let a duplicate through."""
-    return {
-        server.name
-        for server in client_for(account).iter_dev_servers(all_users=True)
-        if server.name and server.status != "DELETED"
-    }

@@ -1,5 +1,7 @@
 """The one seam between the dashboard and the cloud: a client built from a CloudAccount row."""
 
+from django.conf import settings
+
 from devservers.crypto import decrypt_secret
 from devservers.models import CloudAccount
 from modelarts_client import AkSkCredentials, CloudConfig, IamCredentials, ModelArtsClient
@@ -31,6 +33,8 @@ def cloud_config(account: CloudAccount) -> CloudConfig:
         ecs_endpoint=account.ecs_endpoint,
         iam_endpoint=account.iam_endpoint,
         userdata_field=account.userdata_field,
+        connect_timeout=settings.DEVSERVER_CLOUD_CONNECT_TIMEOUT,
+        read_timeout=settings.DEVSERVER_CLOUD_READ_TIMEOUT,
     )
 
 

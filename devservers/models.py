@@ -62,6 +62,7 @@ class CloudAccount(models.Model):
     userdata_field = models.CharField(
         max_length=16, choices=UserdataField.choices, default=UserdataField.USERDATA
     )
+    currency = models.CharField(max_length=3, default="CNY", help_text="ISO 4217; the flavor catalogue's prices are in it.")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,6 +128,17 @@ class TeamPolicy(models.Model):
     approval_count_above = models.PositiveIntegerField(
         null=True, blank=True, help_text="Requests for more servers than this need approval."
     )
+    # Budgets, in the currency of the request's account; a request over one is held or refused.
+    monthly_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    member_monthly_budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, help_text="Each member's own spend.")
+    refuse_over_budget = models.BooleanField(default=False, help_text="Refuse a request over budget; otherwise it waits for approval.")
+    # Schedules: the defaults fill what the owner leaves empty, the maxima bound what they choose.
+    schedules_for_accelerators_only = models.BooleanField(default=True, help_text="Defaults and maxima apply to GPU/NPU servers only.")
+    default_stop_after_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_stop_after_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    default_daily_stop_time = models.TimeField(null=True, blank=True, help_text="In the owner's time zone.")
+    default_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Policy of {self.team}"
@@ -154,6 +166,11 @@ class FlavorSpec(models.Model):
     hourly_price = models.DecimalField(
         max_digits=12, decimal_places=4, null=True, blank=True, help_text="Pay-per-use price per hour; empty: unknown."
     )
+    monthly_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, help_text="Prepaid, one month; empty: unknown.")
+    yearly_price = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True, help_text="Prepaid, one year; empty: unknown.")
+    # Where the prices came from (the admin, a CSV price list, later the price inquiry API) and when.
+    prices_source = models.CharField(max_length=32, blank=True)
+    prices_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -234,10 +251,25 @@ class DevServer(models.Model):
 
     # How the dashboard drives it.
     submit_attempts = models.PositiveSmallIntegerField(default=0)
+    # The fencing token of the worker holding the create flow: every write of the flow is a
+    # conditional update on it, so a worker whose lease passed to another changes nothing.
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the worker next tries a request the cloud has not answered; shown on the page.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     running_at = models.DateTimeField(null=True, blank=True)
     flagged_slow_at = models.DateTimeField(null=True, blank=True)
+
+    # Its schedule (devservers/schedules): stop after N hours or at a daily time, delete after N days.
+    stop_after_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    daily_stop_time = models.TimeField(null=True, blank=True)
+    schedule_time_zone = models.CharField(max_length=64, blank=True)
+    schedule_set_at = models.DateTimeField(null=True, blank=True)
+    lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    lifetime_warned_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    schedule_claimed_at = models.DateTimeField(null=True, blank=True)
+    schedule_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -269,6 +301,11 @@ class DevServer(models.Model):
     @property
     def is_failed(self) -> bool:
         return self.status in FAILED_STATUSES
+
+    @property
+    def is_waiting_for_the_cloud(self) -> bool:
+        """A request the worker will try again after the cloud failed to answer."""
+        return self.next_attempt_at is not None and self.status in (QUEUED, OUTCOME_UNKNOWN)
 
     @property
     def is_cloud_failure(self) -> bool:
@@ -324,9 +361,15 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=32, blank=True)
     detail = models.TextField(blank=True)
     request_id = models.CharField(max_length=128, blank=True)
+    # Who acted when no user did ("schedule"); no actor and no label: the worker.
+    actor_label = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    @property
+    def actor_name(self) -> str:
+        return self.actor.get_username() if self.actor else self.actor_label or "system"
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

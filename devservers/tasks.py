@@ -7,6 +7,7 @@ import logging
 
 from celery import shared_task
 
+from devservers import catalog, health
 from devservers.models import CloudAccount
 from devservers.provisioning import actions, follow, reconcile, submit
 from devservers.provisioning.steps import NextStep, Step
@@ -50,10 +51,12 @@ def reconcile_account(account_id: int) -> None:
         abandoned = reconcile.reconcile_account(account_id=account_id)
     except CloudError as error:
         # The next beat tries again; a half-walked list must not mark anything gone.
-        logger.warning("Reconcile of account %s stopped: %s", account_id, error)
-        return
+        logger.warning("Reconcile of account %s stopped: %s", account_id, error.error_code)
+        abandoned = reconcile.abandoned_submissions(account_id=account_id)
     for devserver_id in abandoned:
         submit_devserver.delay(devserver_id)
+    for devserver_id in reconcile.lost_outcome_checks(account_id=account_id):
+        check_unknown_outcome.delay(devserver_id)
 
 
 @shared_task
@@ -63,10 +66,35 @@ def reconcile_all_accounts() -> None:
 
 
 @shared_task
+def refresh_catalog(account_id: int) -> None:
+    account = CloudAccount.objects.filter(pk=account_id, is_active=True).first()
+    if account is None:
+        return
+    try:
+        catalog.refresh(account)
+    except CloudError as error:
+        # Pages keep what they have (or keep saying the choices are loading); the next beat tries again.
+        logger.warning("Catalogue of account %s not refreshed: %s", account_id, error.error_code)
+        health.record_cloud_status(account_id, error_code=error.error_code)
+        return
+    health.record_cloud_status(account_id)
+
+
+@shared_task
+def refresh_all_catalogs() -> None:
+    for account_id in CloudAccount.objects.filter(is_active=True).values_list("pk", flat=True):
+        refresh_catalog.delay(account_id)
+
+
+@shared_task
 def run_action(
-    devserver_id: int, action_name: str, previous_status: str, actor_id: int | None = None
+    devserver_id: int, action_name: str, previous_status: str, actor_id: int | None = None, actor_label: str = ""
 ) -> None:
     next_step = actions.perform_action(
-        devserver_id=devserver_id, action_name=action_name, previous_status=previous_status, actor_id=actor_id
+        devserver_id=devserver_id,
+        action_name=action_name,
+        previous_status=previous_status,
+        actor_id=actor_id,
+        actor_label=actor_label,
     )
     _schedule(devserver_id, next_step)

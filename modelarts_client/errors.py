@@ -142,6 +142,18 @@ def _nothing_was_sent(error: requests.ConnectionError) -> bool:
     return isinstance(cause, NewConnectionError)
 
 
+# What a person may read of a failure with no HTTP answer: never the exception's text, which names
+# hosts, ports and addresses. The code says which kind it was; the log line has the rest.
+_NO_ANSWER_MESSAGES = {
+    "CLIENT.CONNECT_TIMEOUT": "The cloud did not accept a connection in time.",
+    "CLIENT.READ_TIMEOUT": "The cloud did not answer in time.",
+    "CLIENT.CONNECT_FAILED": "The cloud could not be reached.",
+    "CLIENT.CONNECTION_LOST": "The connection to the cloud broke before its answer arrived.",
+    "CLIENT.BROKEN_RESPONSE": "The cloud's answer arrived broken.",
+    "CLIENT.REQUEST_INVALID": "The request could not be sent: check the cloud account's endpoints.",
+}
+
+
 def error_from_exception(error: requests.RequestException, *, outcome_unknown_if_sent: bool) -> CloudError:
     """Classify a failure with no HTTP answer; `outcome_unknown_if_sent` marks a call that may commit."""
     sent_kind = ErrorKind.OUTCOME_UNKNOWN if outcome_unknown_if_sent else ErrorKind.TRANSIENT
@@ -164,7 +176,7 @@ def error_from_exception(error: requests.RequestException, *, outcome_unknown_if
     return CloudError(
         status=None,
         error_code=code,
-        error_msg=f"{type(error).__name__}: {error}"[:_MESSAGE_LIMIT],
+        error_msg=_NO_ANSWER_MESSAGES[code],
         request_id=None,
         kind=kind,
     )

@@ -37,6 +37,8 @@ def import_unknown_servers(*, account: CloudAccount, servers: list[CloudServer])
     if not unknown:
         return []
     try:
+        if not catalog.is_loaded(account):
+            catalog.refresh(account)
         flavors_by_name = {flavor.name: flavor for flavor in catalog.flavors(account)}
     except CloudError as error:
         # Imported without the catalogue, a server would count no accelerators; the next reconcile tries again.

@@ -1,5 +1,7 @@
 """Reconciling an account: its whole list applied to its rows, imports, lost submissions, slow creates."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -7,10 +9,17 @@ from django.utils import timezone
 from devservers import live
 from devservers.cloud import client_for
 from devservers.history import record_event
-from devservers.models import CHANGING_STATUSES, QUEUED, SUBMITTING, CloudAccount, DevServer, DevServerEvent
+from devservers.models import (
+    CHANGING_STATUSES,
+    OUTCOME_UNKNOWN,
+    QUEUED,
+    SUBMITTING,
+    CloudAccount,
+    DevServer,
+    DevServerEvent,
+)
 from devservers.provisioning.follow import apply_snapshot, confirm_gone
 from devservers.provisioning.imports import import_unknown_servers
-from devservers.provisioning.submit import SUBMIT_LEASE
 from modelarts_client import statuses as cloud_statuses
 
 
@@ -40,18 +49,36 @@ def reconcile_account(*, account_id: int) -> list[int]:
         confirm_gone(devserver_id=devserver_id)
     import_unknown_servers(account=account, servers=list(servers_by_id.values()))
     flag_slow_devservers(account_id=account_id)
-    return _abandoned_submissions(account)
+    return abandoned_submissions(account_id=account_id)
 
 
-def _abandoned_submissions(account: CloudAccount) -> list[int]:
-    """Rows whose submit task was lost (worker died holding the lease, or the queue was flushed)."""
+# Longer than any countdown the flow sets is late by, however busy the worker: then the task is lost.
+LOST_TASK_GRACE = timedelta(minutes=2)
+
+
+def _overdue(now: datetime) -> Q:
+    """A row whose next try is long past, or that never had one and has not moved for a while: its
+    task was lost (the worker died, or Redis lost the queue)."""
+    long_ago = now - LOST_TASK_GRACE
+    return Q(next_attempt_at__lt=long_ago) | Q(next_attempt_at__isnull=True, updated_at__lt=long_ago)
+
+
+def abandoned_submissions(*, account_id: int) -> list[int]:
+    """Rows to submit again: their holder's lease ran out, or their queued task was lost. Asked even
+    when the cloud is down, so that nothing waits on a lost task once it is back."""
     now = timezone.now()
-    stale_queued = now - SUBMIT_LEASE
     return list(
-        DevServer.objects.filter(account=account)
-        .filter(
-            Q(status=SUBMITTING, lease_expires_at__lt=now) | Q(status=QUEUED, updated_at__lt=stale_queued)
-        )
+        DevServer.objects.filter(account_id=account_id)
+        .filter(Q(status=SUBMITTING, lease_expires_at__lt=now) | (Q(status=QUEUED) & _overdue(now)))
+        .values_list("pk", flat=True)
+    )
+
+
+def lost_outcome_checks(*, account_id: int) -> list[int]:
+    """Rows waiting to look for a server whose create answer was lost, whose check task was lost too."""
+    return list(
+        DevServer.objects.filter(account_id=account_id, status=OUTCOME_UNKNOWN)
+        .filter(_overdue(timezone.now()))
         .values_list("pk", flat=True)
     )
 

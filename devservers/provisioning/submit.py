@@ -1,17 +1,22 @@
 """The create flow, made safe: the create call has no idempotency token and buys a billable server.
 
-A task takes the row with a conditional update (one winner, holding a lease), looks for a server
-with the row's name before any POST, stores the id of a 2xx at once, rejects on a 4xx, and treats a
-timeout or 5xx as an unknown outcome: look again, adopt if found, and only then post once more.
+A task takes the row with a lease and a fencing token (`leases`), looks for a server with the row's
+name before any POST, stores the id of a 2xx at once, rejects on a 4xx, and treats a timeout or 5xx
+as an unknown outcome: look again, adopt if found, and only then post once more. Every write is
+fenced: a worker whose lease passed to another, or whose row already holds a cloud id, writes
+nothing, not even an audit entry. A cloud that does not answer is waited out with back-off, for
+hours (`DEVSERVER_PENDING_LIMIT`), not given up on after a minute.
 """
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from django.db.models import F, Q
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from devservers import live
-from devservers.cloud import client_for
+from devservers.cloud import client_for, cloud_config
 from devservers.crypto import decrypt_secret
 from devservers.history import audit, record_call, record_event, set_status
 from devservers.models import (
@@ -24,6 +29,7 @@ from devservers.models import (
     DevServerEvent,
     erased_password,
 )
+from devservers.provisioning import leases
 from devservers.provisioning.follow import snapshot_fields
 from devservers.provisioning.steps import FOLLOW_FIRST_DELAY, NextStep, Step, backoff_seconds
 from modelarts_client import (
@@ -39,10 +45,13 @@ from modelarts_client import DevServer as CloudServer
 from modelarts_client import statuses as cloud_statuses
 from modelarts_client.errors import NAME_TAKEN_CODE
 
-SUBMIT_LEASE = timedelta(minutes=2)
-MAX_TRANSIENT_SUBMITS = 5
 MAX_CREATE_POSTS = 2
 UNKNOWN_OUTCOME_CHECKS = 3
+# Back-off while the cloud does not answer: from a few seconds up to this, until the pending limit.
+WAIT_MOST_SECONDS = 300.0
+NOT_ANSWERING = "The cloud is not answering ({code}); we keep trying."
+# A fence says, inside a transaction with the row locked, whether this worker may still write to it.
+Fence = Callable[[], bool]
 
 
 def create_request_for(devserver: DevServer) -> CreateServerRequest:
@@ -89,22 +98,6 @@ def create_request_for(devserver: DevServer) -> CreateServerRequest:
     )
 
 
-def _take_submit_lease(devserver_id: int) -> DevServer | None:
-    """One winner: only the task whose conditional update matched a row goes on."""
-    now = timezone.now()
-    taken = (
-        DevServer.objects.filter(pk=devserver_id)
-        .filter(Q(status=QUEUED) | Q(status=SUBMITTING, lease_expires_at__lt=now))
-        .update(status=SUBMITTING, lease_expires_at=now + SUBMIT_LEASE, updated_at=now)
-    )
-    if not taken:
-        return None
-    devserver = DevServer.objects.select_related("account").get(pk=devserver_id)
-    record_event(devserver, kind=DevServerEvent.Kind.STATUS, status_from=QUEUED, status_to=SUBMITTING)
-    live.bump_after_commit(live.scopes_of(devserver))
-    return devserver
-
-
 def find_cloud_server_by_name(account: CloudAccount, name: str) -> CloudServer | None:
     for server in client_for(account).iter_dev_servers(all_users=True):
         if server.name == name and server.status != cloud_statuses.DELETED:
@@ -113,25 +106,69 @@ def find_cloud_server_by_name(account: CloudAccount, name: str) -> CloudServer |
 
 
 def submit_devserver(*, devserver_id: int) -> NextStep:
-    devserver = _take_submit_lease(devserver_id)
-    if devserver is None:
+    row = DevServer.objects.select_related("account").filter(pk=devserver_id).first()
+    if row is None:
         return NextStep.nothing()
+    lease = leases.take(devserver_id, leases.lease_budget(cloud_config(row.account)))
+    if lease is None:
+        return NextStep.nothing()
+    devserver = lease.devserver
+    fence = _lease_fence(lease)
+    with transaction.atomic():
+        if fence():
+            record_event(devserver, kind=DevServerEvent.Kind.STATUS, status_from=QUEUED, status_to=SUBMITTING)
+            live.bump_after_commit(live.scopes_of(devserver))
     try:
         existing = find_cloud_server_by_name(devserver.account, devserver.name)
     except CloudError as error:
-        record_call(devserver, operation="list", error=error)
-        return _after_transient_submit_failure(devserver, error)
+        return _wait_for_the_cloud(fence, devserver, error, operation="list")
     if existing is not None:
-        return _adopt(devserver, existing)
-    return _post_create(devserver)
+        return _adopt(fence, devserver, existing)
+    return _post_create(lease)
 
 
-def _post_create(devserver: DevServer) -> NextStep:
-    DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") + 1)
-    devserver.refresh_from_db(fields=["submit_attempts"])
+def _lease_fence(lease: leases.Lease) -> Fence:
+    return lambda: leases.holds(lease)
+
+
+def _unknown_outcome_fence(devserver: DevServer) -> Fence:
+    """Checks hold no lease: the row's own status is the fence (one transition out of it wins)."""
+    return lambda: (
+        DevServer.objects.select_for_update()
+        .filter(pk=devserver.pk, status=OUTCOME_UNKNOWN, cloud_id="")
+        .exists()
+    )
+
+
+def _post_create(lease: leases.Lease) -> NextStep:
+    devserver, fence = lease.devserver, _lease_fence(lease)
+    if not leases.claim_post(lease):
+        # The lease ran out or passed on: whoever holds the row now decides what happens next.
+        return NextStep.nothing()
     try:
         server = client_for(devserver.account).create_dev_server(create_request_for(devserver))
     except CloudError as error:
+        if error.kind is ErrorKind.TRANSIENT:
+            # Nothing reached the cloud's backend: submitting again cannot buy a second server.
+            leases.unclaim_post(lease)
+        return _after_create_failure(fence, devserver, error)
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        record_call(devserver, operation="create", request_id=server.request_id or "")
+        audit(
+            actor=None, action="create", devserver=devserver, outcome="ok", request_id=server.request_id or ""
+        )
+        _store_cloud_server(devserver, server, message="The cloud accepted the request.")
+    return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
+
+
+def _after_create_failure(fence: Fence, devserver: DevServer, error: CloudError) -> NextStep:
+    if error.kind is ErrorKind.TRANSIENT:
+        return _wait_for_the_cloud(fence, devserver, error, operation="create")
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
         record_call(devserver, operation="create", error=error)
         audit(
             actor=None, action="create", devserver=devserver, outcome=error.kind.value,
@@ -140,32 +177,64 @@ def _post_create(devserver: DevServer) -> NextStep:
         if error.kind is ErrorKind.PERMANENT:
             reject(devserver, error_of=error)
             return NextStep.nothing()
-        if error.kind is ErrorKind.OUTCOME_UNKNOWN:
-            set_status(
+        countdown = backoff_seconds(0, first=4.0, most=30.0)
+        set_status(
+            devserver,
+            OUTCOME_UNKNOWN,
+            message="The create call's answer was lost; looking for the server before trying again.",
+            error_code=error.error_code,
+            error_msg=error.error_msg,
+            error_request_id=error.request_id or "",
+            lease_token=None,
+            lease_expires_at=None,
+            next_attempt_at=_after(countdown),
+        )
+    return NextStep(Step.CHECK_OUTCOME, countdown=countdown)
+
+
+def _after(seconds: float) -> datetime:
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def pending_since(devserver: DevServer) -> datetime:
+    """When the request was last handed to the worker: its approval, else its creation."""
+    return devserver.decided_at or devserver.created_at
+
+
+def _waited_too_long(devserver: DevServer) -> bool:
+    return timezone.now() - pending_since(devserver) > settings.DEVSERVER_PENDING_LIMIT
+
+
+def _failed_calls(devserver: DevServer) -> int:
+    return devserver.events.filter(kind=DevServerEvent.Kind.CALL).exclude(outcome="ok").count()
+
+
+def _wait_for_the_cloud(fence: Fence, devserver: DevServer, error: CloudError, *, operation: str) -> NextStep:
+    """The cloud did not answer, or asked us to slow down: the request stays pending and is tried
+    again with back-off, until it has waited longer than the pending limit."""
+    countdown = max(
+        error.retry_after or 0.0, backoff_seconds(_failed_calls(devserver), first=2.0, most=WAIT_MOST_SECONDS)
+    )
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        record_call(devserver, operation=operation, error=error)
+        if _waited_too_long(devserver):
+            limit_hours = settings.DEVSERVER_PENDING_LIMIT.total_seconds() / 3600
+            reject(
                 devserver,
-                OUTCOME_UNKNOWN,
-                message="The create call's answer was lost; looking for the server before trying again.",
-                error_code=error.error_code,
-                error_msg=error.error_msg,
-                error_request_id=error.request_id or "",
+                message=f"The cloud did not answer for {limit_hours:g} hours; giving up.",
+                error_of=error,
             )
-            return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(0, first=4.0, most=30.0))
-        # Nothing reached the cloud's backend: submitting again cannot buy a second server.
-        DevServer.objects.filter(pk=devserver.pk).update(submit_attempts=F("submit_attempts") - 1)
-        return _after_transient_submit_failure(devserver, error)
-    record_call(devserver, operation="create", request_id=server.request_id or "")
-    audit(actor=None, action="create", devserver=devserver, outcome="ok", request_id=server.request_id or "")
-    _store_cloud_server(devserver, server, message="The cloud accepted the request.")
-    return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
-
-
-def _after_transient_submit_failure(devserver: DevServer, error: CloudError) -> NextStep:
-    failures = devserver.events.filter(kind=DevServerEvent.Kind.CALL).exclude(outcome="ok").count()
-    if failures >= MAX_TRANSIENT_SUBMITS:
-        reject(devserver, message="The cloud kept failing; giving up. Try again later.", error_of=error)
-        return NextStep.nothing()
-    set_status(devserver, QUEUED, message=f"The cloud is unavailable ({error.error_code}); retrying.")
-    countdown = max(error.retry_after or 0.0, backoff_seconds(failures, first=2.0, most=60.0))
+            return NextStep.nothing()
+        set_status(
+            devserver,
+            QUEUED,
+            message=NOT_ANSWERING.format(code=error.error_code),
+            lease_token=None,
+            lease_expires_at=None,
+            next_attempt_at=_after(countdown),
+        )
     return NextStep(Step.RETRY_SUBMIT, countdown=countdown)
 
 
@@ -178,7 +247,8 @@ def reject(
     error_msg: str = "",
     request_id: str = "",
 ) -> None:
-    """The one way a request ends refused: REJECTED, with the reason, the lease let go, the password erased."""
+    """The one way a request ends refused: REJECTED, with the reason, the lease let go, the password
+    erased. The caller holds the row's fence."""
     if error_of is not None:
         error_code, error_msg, request_id = error_of.error_code, error_of.error_msg, error_of.request_id or ""
     set_status(
@@ -188,33 +258,42 @@ def reject(
         error_code=error_code,
         error_msg=error_msg,
         error_request_id=request_id,
+        lease_token=None,
         lease_expires_at=None,
+        next_attempt_at=None,
         **erased_password(),
     )
 
 
-def _adopt(devserver: DevServer, server: CloudServer) -> NextStep:
-    if server.flavor != devserver.flavor or (server.image and server.image.image_id != devserver.image_id):
-        reject(
-            devserver,
-            message="Another server in the cloud already has this name.",
-            error_code=NAME_TAKEN_CODE,
-            error_msg=f"The name {devserver.name} is already used by another server in this project.",
-        )
-        return NextStep.nothing()
-    _store_cloud_server(devserver, server, message="Found the server in the cloud and adopted it.")
+def _adopt(fence: Fence, devserver: DevServer, server: CloudServer) -> NextStep:
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        if server.flavor != devserver.flavor or (
+            server.image and server.image.image_id != devserver.image_id
+        ):
+            reject(
+                devserver,
+                message="Another server in the cloud already has this name.",
+                error_code=NAME_TAKEN_CODE,
+                error_msg=f"The name {devserver.name} is already used by another server in this project.",
+            )
+            return NextStep.nothing()
+        _store_cloud_server(devserver, server, message="Found the server in the cloud and adopted it.")
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
 
 
 def _store_cloud_server(devserver: DevServer, server: CloudServer, *, message: str) -> None:
-    """The create has been answered: keep the id at once and erase the password."""
+    """The create has been answered: keep the id at once and erase the password. The caller holds the fence."""
     set_status(
         devserver,
         server.status or cloud_statuses.CREATING,
         message=message,
         cloud_id=server.id or "",
         submitted_at=timezone.now(),
+        lease_token=None,
         lease_expires_at=None,
+        next_attempt_at=None,
         error_code="",
         error_msg="",
         error_request_id="",
@@ -229,33 +308,56 @@ def check_unknown_outcome(*, devserver_id: int, check_number: int) -> NextStep:
     )
     if devserver is None:
         return NextStep.nothing()
+    fence = _unknown_outcome_fence(devserver)
     try:
         existing = find_cloud_server_by_name(devserver.account, devserver.name)
     except CloudError as error:
-        record_call(devserver, operation="list", error=error)
-        return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(check_number, first=4.0, most=60.0))
+        return _keep_checking(fence, devserver, check_number, error=error)
     if existing is not None:
-        return _adopt(devserver, existing)
+        return _adopt(fence, devserver, existing)
     if check_number < UNKNOWN_OUTCOME_CHECKS:
-        return NextStep(Step.CHECK_OUTCOME, countdown=backoff_seconds(check_number, first=4.0, most=30.0))
-    if devserver.submit_attempts >= MAX_CREATE_POSTS:
-        # The lost answer's error stays on the row: it is the last thing the cloud said.
-        reject(
+        return _keep_checking(fence, devserver, check_number)
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        if devserver.submit_attempts >= MAX_CREATE_POSTS:
+            # The lost answer's error stays on the row: it is the last thing the cloud said.
+            reject(
+                devserver,
+                message="The cloud never confirmed the request and the server did not appear.",
+                error_code=devserver.error_code,
+                error_msg=devserver.error_msg,
+                request_id=devserver.error_request_id,
+            )
+            return NextStep.nothing()
+        set_status(
             devserver,
-            message="The cloud never confirmed the request and the server did not appear.",
-            error_code=devserver.error_code,
-            error_msg=devserver.error_msg,
-            request_id=devserver.error_request_id,
-        )
-        return NextStep.nothing()
-    requeued = DevServer.objects.filter(pk=devserver_id, status=OUTCOME_UNKNOWN).update(status=QUEUED)
-    if requeued:
-        record_event(
-            devserver,
-            kind=DevServerEvent.Kind.STATUS,
-            status_from=OUTCOME_UNKNOWN,
-            status_to=QUEUED,
+            QUEUED,
             message="The server did not appear in the cloud; submitting once more.",
+            next_attempt_at=None,
         )
+    return NextStep(Step.RETRY_SUBMIT)
+
+
+def _keep_checking(
+    fence: Fence, devserver: DevServer, check_number: int, *, error: CloudError | None = None
+) -> NextStep:
+    """Look again later; a look-up the cloud did not answer is waited out, up to the pending limit."""
+    most = WAIT_MOST_SECONDS if error is not None else 30.0
+    retry_after = (error.retry_after or 0.0) if error is not None else 0.0
+    countdown = max(retry_after, backoff_seconds(check_number, first=4.0, most=most))
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        if error is not None:
+            record_call(devserver, operation="list", error=error)
+            if _waited_too_long(devserver):
+                reject(
+                    devserver,
+                    message="The cloud did not answer while we looked for the server; giving up.",
+                    error_of=error,
+                )
+                return NextStep.nothing()
+        DevServer.objects.filter(pk=devserver.pk).update(next_attempt_at=_after(countdown))
         live.bump_after_commit(live.scopes_of(devserver))
-    return NextStep(Step.RETRY_SUBMIT) if requeued else NextStep.nothing()
+    return NextStep(Step.CHECK_OUTCOME, countdown=countdown)

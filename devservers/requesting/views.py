@@ -2,23 +2,29 @@
 
 import base64
 import binascii
+import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
-from devservers import selectors
+from devservers import catalog, selectors, tasks
 from devservers.models import CloudAccount, DevServer, Team
 from devservers.navigation import safe_next
-from devservers.requesting import rules
+from devservers.requesting import extras, rules
 from devservers.requesting import services as requesting
 from devservers.requesting.forms import DevServerRequestForm
-from modelarts_client import CloudError
+from devservers.schedules.forms import ScheduleForm
+
+# How long a page waits for the worker to bring the catalogue before it says the cloud is slow.
+CATALOG_WAIT_SECONDS = 20
+CATALOG_ASK_SECONDS = 30
 
 # Form fields a failed request can be resubmitted with (everything but the password).
 RESUBMIT_FIELDS = (
@@ -51,7 +57,14 @@ def _decoded_userdata(encoded: str) -> str:
         return ""
 
 
-def _form_page(request: HttpRequest, form: DevServerRequestForm, account: CloudAccount, status: int = 200):
+def _form_page(
+    request: HttpRequest,
+    form: DevServerRequestForm,
+    account: CloudAccount,
+    status: int = 200,
+    schedule_form: ScheduleForm | None = None,
+):
+    shown = form.shown_flavors()
     context = {
         "form": form,
         "account": account,
@@ -59,13 +72,58 @@ def _form_page(request: HttpRequest, form: DevServerRequestForm, account: CloudA
         "team": form.team,
         "teams": selectors.teams_of(request.user),
         "password_checks": rules.password_checks(""),
-        "flavor_rows": form.shown_flavors(),
+        "flavor_rows": shown,
+        "flavor_prices": extras.flavor_prices(account, shown),
+        "estimate": extras.estimate_for(account, request.POST if form.is_bound else _initial_query(form)),
+        "schedule_form": schedule_form
+        or extras.schedule_form(account=account, team=form.team, user=request.user),
+        "schedule_rules": extras.accelerator_rules(form.team),
     }
     return render(request, "devservers/create.html", context, status=status)
 
 
-def _cloud_unavailable(request: HttpRequest, error: CloudError) -> HttpResponse:
-    return render(request, "devservers/cloud_unavailable.html", {"error": error}, status=503)
+def _initial_query(form: DevServerRequestForm) -> QueryDict:
+    """The unbound form's choices, as the estimate reads a request's."""
+    query = QueryDict(mutable=True)
+    query.update({name: str(value) for name, value in form.initial.items() if value is not None})
+    return query
+
+
+def _ask_for_the_catalog(account_id: int) -> None:
+    """Once per little while per account, however many pages wait for it."""
+    if cache.add(f"catalog-asked:{account_id}", True, timeout=CATALOG_ASK_SECONDS):
+        tasks.refresh_catalog.delay(account_id)
+
+
+def _seconds_waited(request: HttpRequest) -> tuple[int, int]:
+    """When this page first found the catalogue missing (kept in its poll URL), and how long ago."""
+    now = int(time.time())
+    since = request.GET.get("since", "")
+    started = int(since) if since.isdigit() and int(since) <= now else now
+    return started, now - started
+
+
+def _catalog_loading(request: HttpRequest, not_ready: catalog.CatalogNotReady) -> HttpResponse:
+    """The choices are not in the cache yet: say so at once, ask the worker, and poll until they are."""
+    _ask_for_the_catalog(not_ready.account_id)
+    if request.method == "POST":
+        return render(request, "devservers/catalog_loading.html", {"lost_post": True}, status=503)
+    started, waited = _seconds_waited(request)
+    query = request.GET.copy()
+    query["since"] = str(started)
+    context = {"poll_url": f"{request.path}?{query.urlencode()}", "gave_up": waited > CATALOG_WAIT_SECONDS}
+    if request.htmx:
+        # htmx stops polling on 286: past the wait, the page says so and a reload starts over.
+        status = 286 if context["gave_up"] else 200
+        return render(request, "devservers/catalog_loading.html#loading", context, status=status)
+    return render(request, "devservers/catalog_loading.html", context)
+
+
+def _reload_when_ready(request: HttpRequest) -> HttpResponse | None:
+    """A poll of the loading page, once the choices are in: the whole page reloads into the form."""
+    if request.htmx and request.GET.get("since"):
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return None
 
 
 def _team_and_account(request: HttpRequest) -> tuple[Team | None, CloudAccount | None]:
@@ -91,28 +149,33 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
     form_context = {"team": team, "user": request.user}
     try:
         if request.method == "GET":
+            if catalog.is_loaded(account) and (reload := _reload_when_ready(request)):
+                return reload
             initial, source = _resubmit_initial(request)
             form = DevServerRequestForm(initial=initial, account=account, **form_context)
             if source is not None and source.error_code:
                 form.add_cloud_refusal(error_code=source.error_code, error_msg=source.error_msg)
             return _form_page(request, form, account)
         form = DevServerRequestForm(request.POST, account=account, **form_context)
-        if not form.is_valid():
-            return _form_page(request, form, account, status=422 if request.htmx else 200)
+        schedule_form = extras.schedule_form(account=account, team=team, user=request.user, data=request.POST)
+        # `&`, not `and`: both forms validate, so each shows its own errors.
+        if not (form.is_valid() & schedule_form.is_valid()):
+            status = 422 if request.htmx else 200
+            return _form_page(request, form, account, status=status, schedule_form=schedule_form)
         try:
             rows = requesting.devserver_request(
                 owner=request.user,
                 account=account,
                 team=team,
-                spec=form.to_spec(),
+                spec=extras.with_schedule(form.to_spec(), schedule_form),
                 admin_pass=form.cleaned_data["admin_pass"],
                 approval_reasons=form.approval_reasons,
             )
         except IntegrityError:
             form.add_error("name", "This name was just taken by another request; choose another.")
-            return _form_page(request, form, account)
-    except CloudError as error:
-        return _cloud_unavailable(request, error)
+            return _form_page(request, form, account, schedule_form=schedule_form)
+    except catalog.CatalogNotReady as not_ready:
+        return _catalog_loading(request, not_ready)
     noun = "server" if len(rows) == 1 else "servers"
     waiting = (
         f" It waits for a team admin's approval ({', '.join(form.approval_reasons)})."
@@ -153,9 +216,16 @@ def create_flavors(request: HttpRequest) -> HttpResponse:
             form.initial.pop("flavor", None)
             form.initial.pop("image_id", None)
             form.fill_choices()
-        return render(request, "devservers/create.html#flavors", {"form": form, "flavor_rows": shown})
-    except CloudError as error:
-        return _cloud_unavailable(request, error)
+        context = {
+            "form": form,
+            "flavor_rows": shown,
+            "flavor_prices": extras.flavor_prices(form.account, shown),
+        }
+        return render(request, "devservers/create.html#flavors", context)
+    except catalog.CatalogNotReady as not_ready:
+        _ask_for_the_catalog(not_ready.account_id)
+        # The page reloads into its "loading choices" state.
+        return HttpResponse(headers={"HX-Refresh": "true"})
 
 
 @login_required
@@ -167,8 +237,10 @@ def create_images(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=404)
         form, _account = built
         return render(request, "devservers/create.html#images", {"form": form})
-    except CloudError as error:
-        return _cloud_unavailable(request, error)
+    except catalog.CatalogNotReady as not_ready:
+        _ask_for_the_catalog(not_ready.account_id)
+        # The page reloads into its "loading choices" state.
+        return HttpResponse(headers={"HX-Refresh": "true"})
 
 
 @login_required
@@ -180,8 +252,25 @@ def create_network(request: HttpRequest) -> HttpResponse:
             return HttpResponse(status=404)
         form, _account = built
         return render(request, "devservers/create.html#network", {"form": form})
-    except CloudError as error:
-        return _cloud_unavailable(request, error)
+    except catalog.CatalogNotReady as not_ready:
+        _ask_for_the_catalog(not_ready.account_id)
+        # The page reloads into its "loading choices" state.
+        return HttpResponse(headers={"HX-Refresh": "true"})
+
+
+@login_required
+@require_GET
+def create_estimate(request: HttpRequest) -> HttpResponse:
+    """The estimate beside the submit button, for the flavor, count and billing chosen so far."""
+    _team, account = _team_and_account(request)
+    if account is None:
+        return HttpResponse(status=404)
+    try:
+        estimate = extras.estimate_for(account, request.GET)
+    except catalog.CatalogNotReady as not_ready:
+        _ask_for_the_catalog(not_ready.account_id)
+        estimate = None
+    return render(request, "devservers/create.html#estimate", {"estimate": estimate})
 
 
 @login_required

@@ -6,23 +6,11 @@ from django.urls import reverse
 
 from devservers.cloud import client_for
 from devservers.models import AuditEntry, DevServer, Membership, Team
-from devservers.provisioning import follow, submit
+from devservers.provisioning import follow
 from tests.fixtures.dashboard import logged_in, wait_for_status
-from tests.fixtures.world import make_devserver
+from tests.fixtures.world import running_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def running_server(owner, account, emulator, name: str, **fields) -> DevServer:
-    """A row with a real server in the emulator, RUNNING on both sides."""
-    devserver = make_devserver(owner, account, name=name, status="QUEUED", **fields)
-    submit.submit_devserver(devserver_id=devserver.pk)
-    devserver.refresh_from_db()
-    emulator.force_status(devserver.cloud_id, "RUNNING")
-    follow.refresh_devserver(devserver_id=devserver.pk, attempt=0)
-    devserver.refresh_from_db()
-    assert devserver.status == "RUNNING"
-    return devserver
 
 
 def act(client: Client, devserver: DevServer, action: str, **extra) -> str:

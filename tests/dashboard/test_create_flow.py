@@ -6,6 +6,7 @@ import re
 import pytest
 import redis
 from django.conf import settings
+from django.http import HttpRequest
 from django.test import Client
 
 from devservers.models import REJECTED, DevServer
@@ -41,7 +42,7 @@ def values_in_redis(store: redis.Redis) -> list[bytes]:
 @pytest.fixture
 def browser(owner) -> Client:
     client = Client()
-    assert client.login(username=owner.username, password=STOCK_PASSWORD)
+    assert client.login(request=HttpRequest(), username=owner.username, password=STOCK_PASSWORD)
     return client
 
 

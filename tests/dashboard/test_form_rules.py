@@ -1,14 +1,18 @@
 """Every rule the cloud applies is checked by the form first: one bad value per rule, the message at its field."""
 
 import pytest
+from django.http import HttpRequest
 from django.test import Client
 
 from devservers import catalog
 from devservers.cloud import client_for
 from devservers.models import DevServer
+from devservers.provisioning import submit
 from devservers.provisioning.submit import create_request_for
+from devservers.requesting import services as requesting
 from devservers.requesting.forms import DevServerRequestForm
-from tests.fixtures.dashboard import STOCK_PASSWORD
+from modelarts_client.errors import NAME_TAKEN_CODE
+from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
 
 from .forms_data import GOOD_PASSWORD, valid_request
 
@@ -55,9 +59,21 @@ BAD_VALUES = [
     ("data_volume_type", {"data_volume_size": 200}, "Choose a disk type"),
     ("data_volume_size", {"data_volume_type": "SSD"}, "Give the data disk a size"),
     ("data_volume_size", {"data_volume_type": "SSD", "data_volume_size": 99}, "greater than or equal to 100"),
-    ("data_volume_size", {"data_volume_type": "SSD", "data_volume_size": 32769}, "less than or equal to 32768"),
-    ("data_volume_count", {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 0}, "greater than or equal to 1"),
-    ("data_volume_count", {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 9}, "less than or equal to 8"),
+    (
+        "data_volume_size",
+        {"data_volume_type": "SSD", "data_volume_size": 32769},
+        "less than or equal to 32768",
+    ),
+    (
+        "data_volume_count",
+        {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 0},
+        "greater than or equal to 1",
+    ),
+    (
+        "data_volume_count",
+        {"data_volume_type": "SSD", "data_volume_size": 200, "data_volume_count": 9},
+        "less than or equal to 8",
+    ),
     ("charging_mode", {"charging_mode": "FREE"}, "valid choice"),
     (
         "charging_mode",
@@ -134,7 +150,9 @@ def test_a_sold_out_flavor_is_refused(account):
 def test_an_image_that_does_not_fit_the_flavor_is_refused(account):
     fits_cpu = {image.image_id for image in catalog.images_for_flavor(account, "Si2.large.4")}
     misfit = next(
-        image for image in catalog.images_for_flavor(account, "p2s.2xlarge.8") if image.image_id not in fits_cpu
+        image
+        for image in catalog.images_for_flavor(account, "p2s.2xlarge.8")
+        if image.image_id not in fits_cpu
     )
     form = DevServerRequestForm(valid_request(image_id=misfit.image_id), account=account)
     assert not form.is_valid()
@@ -142,23 +160,36 @@ def test_an_image_that_does_not_fit_the_flavor_is_refused(account):
 
 
 @pytest.mark.django_db
-def test_a_name_already_used_in_the_cloud_is_refused(account, emulator, owner):
-    row = DevServer(
-        account=account, name="taken-in-cloud", flavor="Si2.large.4", image_id=valid_request()["image_id"],
+def test_a_name_taken_in_the_cloud_is_found_by_the_worker_and_shown_at_the_name_field(
+    account, emulator, owner
+):
+    # Another server, of another flavor, already has the name in the cloud.
+    other = DevServer(
+        account=account, name="taken-in-cloud", flavor="Si2.xlarge.4", image_id=valid_request()["image_id"],
         vpc_id=valid_request()["vpc_id"], subnet_id=valid_request()["subnet_id"],
         security_group_id=valid_request()["security_group_id"], login_method="key_pair", key_pair_name="KeyPair-dev",
     )  # fmt: skip
-    client_for(account).create_dev_server(create_request_for(row))
+    client_for(account).create_dev_server(create_request_for(other))
+    calls_before = sum(emulator.counters().values())
 
     form = DevServerRequestForm(valid_request(name="taken-in-cloud"), account=account)
-    assert not form.is_valid()
-    assert "Already used" in " ".join(form.errors["name"])
+    assert form.is_valid(), form.errors.as_data()
+    assert sum(emulator.counters().values()) == calls_before  # the form asked the cloud nothing
+    (row,) = requesting.devserver_request(
+        owner=owner, account=account, spec=form.to_spec(), admin_pass=GOOD_PASSWORD
+    )
+    submit.submit_devserver(devserver_id=row.pk)
+
+    row.refresh_from_db()
+    assert (row.status, row.error_code) == ("REJECTED", NAME_TAKEN_CODE)
+    page = logged_in(owner).get(f"/devservers/new/?from={row.pk}").content.decode()
+    assert "already used by another server" in page.split('id="field-name"')[1].split("</div>")[0]
 
 
 @pytest.mark.django_db
 def test_a_bad_post_keeps_everything_but_the_password(account, owner):
     client = Client()
-    client.login(username=owner.username, password=STOCK_PASSWORD)
+    client.login(request=HttpRequest(), username=owner.username, password=STOCK_PASSWORD)
     script = "#!/bin/sh\necho kept"
 
     response = client.post(
