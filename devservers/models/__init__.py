@@ -1,0 +1,44 @@
+"""The app's models, one module per subject; everything is importable from `devservers.models`."""
+
+from devservers.models.accounts import CloudAccount, FlavorSpec
+from devservers.models.audit import AuditEntry
+from devservers.models.servers import DevServer, DevServerEvent, erased_password
+from devservers.models.statuses import (
+    AWAITING_APPROVAL,
+    CHANGING_STATUSES,
+    DECLINED,
+    FAILED_STATUSES,
+    FINAL_STATUSES,
+    NOT_HOLDING_STATUSES,
+    OUTCOME_UNKNOWN,
+    QUEUED,
+    REJECTED,
+    STATUS_LABELS,
+    SUBMITTING,
+    status_label,
+)
+from devservers.models.teams import Membership, Team, TeamPolicy
+
+__all__ = [
+    "AWAITING_APPROVAL",
+    "CHANGING_STATUSES",
+    "DECLINED",
+    "FAILED_STATUSES",
+    "FINAL_STATUSES",
+    "NOT_HOLDING_STATUSES",
+    "OUTCOME_UNKNOWN",
+    "QUEUED",
+    "REJECTED",
+    "STATUS_LABELS",
+    "SUBMITTING",
+    "AuditEntry",
+    "CloudAccount",
+    "DevServer",
+    "DevServerEvent",
+    "FlavorSpec",
+    "Membership",
+    "Team",
+    "TeamPolicy",
+    "erased_password",
+    "status_label",
+]

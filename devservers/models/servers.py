@@ -1,0 +1,181 @@
+"""A requested server (the intent, the cloud's view, the flow's bookkeeping) and its history."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from devservers.models.accounts import CloudAccount
+from devservers.models.statuses import (
+    _FINAL_STATUS_ORDER,
+    CHANGING_STATUSES,
+    FAILED_STATUSES,
+    FINAL_STATUSES,
+    OUTCOME_UNKNOWN,
+    QUEUED,
+    status_label,
+)
+from devservers.models.teams import Team
+from modelarts_client import statuses as cloud_statuses
+
+
+class DevServer(models.Model):
+    class LoginMethod(models.TextChoices):
+        PASSWORD = "password", "Password"
+        KEY_PAIR = "key_pair", "Key pair"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="devservers"
+    )
+    account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="devservers")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="devservers")
+    # Found in the cloud by reconciliation, not requested here; its owner is unknown until assigned.
+    is_imported = models.BooleanField(default=False)
+    accelerator_count = models.PositiveSmallIntegerField(default=0)
+    approval_reasons = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    # One form submission with count N gives N rows sharing a batch id.
+    batch_id = models.UUIDField(null=True, blank=True, db_index=True)
+
+    # What the user asked for.
+    name = models.CharField(max_length=64)
+    server_type = models.CharField(max_length=8, blank=True)
+    arch = models.CharField(max_length=8, blank=True)
+    flavor = models.CharField(max_length=128)
+    image_id = models.CharField(max_length=36)
+    image_name = models.CharField(max_length=128, blank=True)
+    availability_zone = models.CharField(max_length=256, blank=True)
+    vpc_id = models.CharField(max_length=36)
+    subnet_id = models.CharField(max_length=36)
+    security_group_id = models.CharField(max_length=36)
+    ipv6_enable = models.BooleanField(default=False)
+    roce_id = models.CharField(max_length=36, blank=True)
+    login_method = models.CharField(max_length=16, choices=LoginMethod.choices)
+    key_pair_name = models.CharField(max_length=64, blank=True)
+    # The login password has one name per layer: `admin_pass` where it is plain text (the cloud's
+    # field, the form's field, the request service's argument) and `admin_pass_encrypted` here, where
+    # it is Fernet ciphertext until the create call is answered; `erased_password()` clears it.
+    admin_pass_encrypted = models.TextField(blank=True, editable=False)
+    root_volume_type = models.CharField(max_length=8, blank=True)
+    root_volume_size = models.PositiveIntegerField(null=True, blank=True)
+    data_volume_type = models.CharField(max_length=8, blank=True)
+    data_volume_size = models.PositiveIntegerField(null=True, blank=True)
+    data_volume_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    charging_mode = models.CharField(max_length=16, default="POST_PAID")
+    period_type = models.CharField(max_length=16, blank=True)
+    period_num = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_auto_renew = models.BooleanField(default=False)
+    is_auto_pay = models.BooleanField(default=False)
+    enterprise_project_id = models.CharField(max_length=36, blank=True)
+    userdata = models.TextField(blank=True, help_text="Base64, as sent to the cloud.")
+
+    # What the cloud says.
+    status = models.CharField(max_length=32, default=QUEUED, db_index=True)
+    cloud_id = models.CharField(max_length=64, blank=True, db_index=True)
+    order_id = models.CharField(max_length=128, blank=True)
+    cloud_create_at = models.BigIntegerField(null=True, blank=True)
+    cloud_update_at = models.BigIntegerField(null=True, blank=True)
+    private_ip = models.CharField(max_length=64, blank=True)
+    # The server's disks as the cloud last listed them (SDK ServerVolume: size, type, evs_type, evs_id).
+    volumes = models.JSONField(default=list, blank=True)
+    last_response = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_msg = models.TextField(blank=True)
+    error_request_id = models.CharField(max_length=128, blank=True)
+
+    # How the dashboard drives it.
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    # The fencing token of the worker holding the create flow: every write of the flow is a
+    # conditional update on it, so a worker whose lease passed to another changes nothing.
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the worker next tries a request the cloud has not answered; shown on the page.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    running_at = models.DateTimeField(null=True, blank=True)
+    flagged_slow_at = models.DateTimeField(null=True, blank=True)
+
+    # Its schedule (devservers/schedules): stop after N hours or at a daily time, delete after N days.
+    stop_after_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    daily_stop_time = models.TimeField(null=True, blank=True)
+    schedule_time_zone = models.CharField(max_length=64, blank=True)
+    schedule_set_at = models.DateTimeField(null=True, blank=True)
+    lifetime_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    lifetime_warned_hours = models.PositiveSmallIntegerField(null=True, blank=True)
+    schedule_claimed_at = models.DateTimeField(null=True, blank=True)
+    schedule_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"],
+                condition=~models.Q(status__in=list(_FINAL_STATUS_ORDER)),
+                name="devserver_live_name_unique_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+    @property
+    def is_changing(self) -> bool:
+        return self.status in CHANGING_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+    @property
+    def is_waiting_for_the_cloud(self) -> bool:
+        """A request the worker will try again after the cloud failed to answer."""
+        return self.next_attempt_at is not None and self.status in (QUEUED, OUTCOME_UNKNOWN)
+
+    @property
+    def is_cloud_failure(self) -> bool:
+        """A failed status the cloud gave (CREATE_FAILED, ERROR…), whose reason its API does not carry."""
+        return self.status in cloud_statuses.FAILED_STATUSES
+
+
+def erased_password() -> dict[str, str]:
+    """The fields that erase a row's stored password: once the create is answered, refused or declined."""
+    return {"admin_pass_encrypted": ""}
+
+
+class DevServerEvent(models.Model):
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        STATUS = "status", "Status change"
+        CALL = "call", "Cloud call"
+        NOTE = "note", "Note"
+
+    devserver = models.ForeignKey(DevServer, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status_from = models.CharField(max_length=32, blank=True)
+    status_to = models.CharField(max_length=32, blank=True)
+    operation = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.devserver_id} {self.kind} {self.status_to or self.operation}"
