@@ -182,6 +182,13 @@ def _worker_answers() -> bool:
     return bool(app.control.ping(timeout=0.5))
 
 
+def worker_queues() -> tuple[str, ...]:
+    """Every queue a worker must consume (dashboard/settings.py routes each kind of task to its own)."""
+    from django.conf import settings
+
+    return tuple(settings.DEVSERVER_WORKER_QUEUES)
+
+
 @contextmanager
 def celery_worker(
     environment: dict[str, str], log_path: Path, *, concurrency: int = 4
@@ -190,6 +197,7 @@ def celery_worker(
     command = [
         sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool", "threads",
         "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+        "--queues", ",".join(worker_queues()),
         "--hostname", f"bench-{secrets.token_hex(3)}@%h",
     ]  # fmt: skip
     with log_path.open("ab") as log_file:

@@ -1,6 +1,7 @@
 """Costs as the pages show them: the approval queue, the review totals and the detail page."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,13 +10,15 @@ from django.db.models import QuerySet
 from devservers.costs.budgets import month_bounds
 from devservers.costs.estimates import Estimate, estimate
 from devservers.costs.money import Money, MoneySum
-from devservers.costs.prices import catalogue_prices
+from devservers.costs.prices import FlavorPrices, catalogue_prices
 from devservers.costs.spend import RowCost, row_costs
 from devservers.models import NOT_HOLDING_STATUSES, DevServer
 
 
-def devserver_estimate(devserver: DevServer) -> Estimate:
-    prices = catalogue_prices([devserver.flavor], devserver.account.currency)[devserver.flavor]
+def devserver_estimate(devserver: DevServer, prices: FlavorPrices | None = None) -> Estimate:
+    """Its estimate; `prices`, when the caller already read the catalogue for several rows."""
+    if prices is None:
+        prices = catalogue_prices([devserver.flavor], devserver.account.currency)[devserver.flavor]
     return estimate(
         prices,
         count=1,
@@ -37,9 +40,9 @@ class PendingCost:
     requester_per_hour: MoneySum
 
 
-def pending_costs(pending: QuerySet[DevServer], *, now: datetime) -> dict[int, PendingCost]:
-    """For each request awaiting approval: what it will cost, and what its requester already runs."""
-    pending = list(pending.select_related("account"))
+def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, PendingCost]:
+    """For each request awaiting approval (their accounts loaded): what it will cost, and what its requester already runs."""
+    pending = list(pending)
     running = (
         DevServer.objects.filter(
             team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending}
@@ -53,9 +56,16 @@ def pending_costs(pending: QuerySet[DevServer], *, now: datetime) -> dict[int, P
     for row in running:
         if costs[row.pk].billing_now:
             billing[(row.team_id, row.owner_id)].append(costs[row.pk].rate)
+    # One catalogue read per currency for the whole queue, not one per request.
+    prices = {
+        currency: catalogue_prices(
+            [row.flavor for row in pending if row.account.currency == currency], currency
+        )
+        for currency in {row.account.currency for row in pending}
+    }
     return {
         row.pk: PendingCost(
-            estimate=devserver_estimate(row),
+            estimate=devserver_estimate(row, prices[row.account.currency][row.flavor]),
             requester_running=len(billing[(row.team_id, row.owner_id)]),
             requester_per_hour=MoneySum.of(billing[(row.team_id, row.owner_id)]),
         )

@@ -2,7 +2,7 @@
 
 A value that does not validate is left out of the form's cleaned data, so the FilterSet applies
 the rest and the form names the dropped one at its field: a hand-edited URL never breaks a page.
-The choices come from the rows the admin may see, so the cloud's new statuses, new flavors and
+The choices come from the rows the admin may see (by index, see `choices`) and the teams' members, so the cloud's new statuses, new flavors and
 actions recorded later are offered as soon as a row has them.
 """
 
@@ -10,8 +10,7 @@ import datetime
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
@@ -30,6 +29,7 @@ from devservers.models import (
     Team,
     status_label,
 )
+from devservers.review import choices
 from devservers.review.sorting import DEFAULT_SORT, SortFilter, sorted_by_default
 from modelarts_client import statuses as cloud_statuses
 
@@ -58,9 +58,9 @@ AUDIT_ACTIONS = ("request", "approve", "decline", "create", "start", "stop", "re
 # Choices drawn from the rows ------------------------------------------------------------------------------
 
 
-def status_choices(scope: QuerySet[DevServer]) -> list[tuple[str, str]]:
+def status_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
     # The cloud may add statuses; any a row holds is offered too.
-    present = set(scope.order_by().values_list("status", flat=True).distinct())
+    present = set(choices.distinct_values("status", team_ids))
     singles = [*STATUS_ORDER, *sorted(present - set(STATUS_ORDER))]
     return [
         *((key, label) for key, (label, _statuses) in STATUS_GROUPS.items()),
@@ -68,20 +68,12 @@ def status_choices(scope: QuerySet[DevServer]) -> list[tuple[str, str]]:
     ]
 
 
-def owner_choices(scope: QuerySet[DevServer], teams: QuerySet[Team]) -> list[tuple[str, str]]:
-    usernames = (
-        get_user_model()
-        .objects.filter(Q(devservers__in=scope) | Q(memberships__team__in=teams))
-        .distinct()
-        .order_by("username")
-        .values_list("username", flat=True)
-    )
-    return [(username, username) for username in usernames]
+def owner_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
+    return [(username, username) for username in choices.member_usernames(team_ids)]
 
 
-def flavor_choices(scope: QuerySet[DevServer]) -> list[tuple[str, str]]:
-    flavors = scope.order_by("flavor").values_list("flavor", flat=True).distinct()
-    return [(flavor, flavor) for flavor in flavors]
+def flavor_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
+    return [(flavor, flavor) for flavor in choices.distinct_values("flavor", team_ids)]
 
 
 def _present_values(entries: QuerySet[AuditEntry], column: str) -> list[str]:
@@ -134,12 +126,15 @@ class ReviewFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = ReviewFilterForm
 
-    def __init__(self, data: QueryDict, *, scope: QuerySet[DevServer], teams: QuerySet[Team]) -> None:
+    def __init__(
+        self, data: QueryDict, *, scope: QuerySet[DevServer], teams: QuerySet[Team], every_team: bool
+    ) -> None:
         # The default order comes with the rows; a valid sort key replaces it.
         super().__init__(data, queryset=sorted_by_default(scope))
-        self.filters["status"].extra["choices"] = status_choices(scope)
-        self.filters["owner"].extra["choices"] = owner_choices(scope, teams)
-        self.filters["flavor"].extra["choices"] = flavor_choices(scope)
+        team_ids = choices.team_ids_of(teams, every_team=every_team)
+        self.filters["status"].extra["choices"] = status_choices(team_ids)
+        self.filters["owner"].extra["choices"] = owner_choices(team_ids)
+        self.filters["flavor"].extra["choices"] = flavor_choices(team_ids)
         self.has_several_teams = teams.count() > 1
         if self.has_several_teams:
             self.filters["team"].queryset = teams

@@ -22,11 +22,18 @@ SORT_LABELS = {"name": "Name", "status": "Status", "owner": "Owner", "flavor": "
 DEFAULT_SORT = "age"
 
 
+# Only these columns can be empty. The others sort with plain ASC/DESC: "DESC NULLS LAST" on a column
+# with no NULL means the same rows but is an order no plain index serves.
+NULLABLE_COLUMNS = frozenset({"owner__username"})
+
+
 def _order_by(column: str, *, reverse: bool) -> OrderBy:
-    expression = F(column.removeprefix("-"))
+    name = column.removeprefix("-")
+    expression = F(name)
+    nulls_last = True if name in NULLABLE_COLUMNS else None
     if column.startswith("-") != reverse:
-        return expression.desc(nulls_last=True)
-    return expression.asc(nulls_last=True)
+        return expression.desc(nulls_last=nulls_last)
+    return expression.asc(nulls_last=nulls_last)
 
 
 def sort_ordering(keys: Sequence[str]) -> list[OrderBy]:

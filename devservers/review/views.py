@@ -23,6 +23,7 @@ from devservers.schedules.selectors import failed_schedules, lifetime_ending
 
 REVIEW_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
+PENDING_PAGE_SIZE = 20
 
 
 def _fragment_wanted(request: HttpRequest) -> bool:
@@ -69,7 +70,10 @@ def _hidden_field_notices(form: forms.Form) -> list[str]:
 
 def _review_filterset(request: HttpRequest) -> ReviewFilterSet:
     return ReviewFilterSet(
-        request.GET, scope=access.review_scope(request.user), teams=access.review_teams(request.user)
+        request.GET,
+        scope=access.review_scope(request.user),
+        teams=access.review_teams(request.user),
+        every_team=request.user.is_superuser,
     )
 
 
@@ -84,7 +88,11 @@ def _review_context(request: HttpRequest) -> dict:
     requested_page = request.GET.get("page")
     page = _page_of(rows, requested_page, per_page=REVIEW_PAGE_SIZE)
     now = timezone.now()
-    pending = selectors.pending_approvals(request.user)
+    pending = _page_of(
+        selectors.pending_approvals(request.user).select_related("account"),
+        request.GET.get("pending_page"),
+        per_page=PENDING_PAGE_SIZE,
+    )
     scope = access.review_scope(request.user)
     return {
         "form": filterset.form,
@@ -97,7 +105,7 @@ def _review_context(request: HttpRequest) -> dict:
         "show_team": filterset.has_several_teams or request.user.is_superuser,
         "live_token": live_token,
         "pending": pending,
-        "pending_costs": pending_costs(pending, now=now),
+        "pending_costs": pending_costs(pending.object_list, now=now),
         "costs": cost_totals(rows, now=now),
         # No email or notification system yet: the team's admins are told here.
         "budget_alerts": budget_alerts(access.review_teams(request.user), now=now),
@@ -125,8 +133,7 @@ def review(request: HttpRequest) -> HttpResponse:
 def review_csv(request: HttpRequest) -> HttpResponse:
     if not access.may_review(request.user):
         return HttpResponse(status=404)
-    totals = cost_totals(_review_filterset(request).qs, now=timezone.now())
-    return exports.devservers_csv_response(totals.rows, costs=totals.costs)
+    return exports.devservers_csv_response(_review_filterset(request).qs, now=timezone.now())
 
 
 # The audit trail -----------------------------------------------------------------------------------------
