@@ -1,10 +1,13 @@
 """Teams: who sees what, the outsider walk over every URL, policy limits, and approval through the worker."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from devservers.api.tokens import issue_token
 from devservers.models import AWAITING_APPROVAL, AuditEntry, DevServer, TeamPolicy
 from tests.fixtures.dashboard import logged_in, wait_for_status
 from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
@@ -29,13 +32,16 @@ ADMIN_ONLY_ROUTES = ("devservers/review/", "devservers/review/export.csv", "devs
 @pytest.mark.django_db
 def test_an_outsider_reaches_nothing_of_the_team(team, owner, outsider, account):
     devserver = make_devserver(owner, account, team=team, name="team-box", status=AWAITING_APPROVAL)
+    owners_token, _secret = issue_token(user=owner, name="alice-ci", expires_at=timezone.now() + timedelta(days=1))
     client = logged_in(outsider)
     walked = 0
     for route, _pattern in _walk(get_resolver().url_patterns):
         if not route.startswith("devservers/"):
             continue
-        url = "/" + route.replace("<int:devserver_id>", str(devserver.pk)).replace(
-            "<int:team_id>", str(team.pk)
+        url = "/" + (
+            route.replace("<int:devserver_id>", str(devserver.pk))
+            .replace("<int:team_id>", str(team.pk))
+            .replace("<int:token_id>", str(owners_token.pk))
         )
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in ("get", "post"):
@@ -50,6 +56,8 @@ def test_an_outsider_reaches_nothing_of_the_team(team, owner, outsider, account)
                 )
         walked += 1
     assert walked >= 15
+    owners_token.refresh_from_db()
+    assert owners_token.revoked_at is None  # the outsider's POST to revoke it changed nothing
     create_page = client.get(reverse("devservers:create")).content.decode()
     assert account.name not in create_page and "Si2.large.4" not in create_page
 
