@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    # The API's browsable docs: with "ninja" installed they load Swagger UI from our static files, not a CDN.
+    "ninja",
     "devservers",
 ]
 
@@ -263,6 +265,47 @@ DEVSERVER_RUNNING_LIMIT = timedelta(minutes=int(os.environ.get("DEVSERVER_RUNNIN
 # computed from these (devservers/provisioning/leases.py), so a lease always outlives its calls.
 DEVSERVER_CLOUD_CONNECT_TIMEOUT = float(os.environ.get("DEVSERVER_CLOUD_CONNECT_TIMEOUT", "5"))
 DEVSERVER_CLOUD_READ_TIMEOUT = float(os.environ.get("DEVSERVER_CLOUD_READ_TIMEOUT", "30"))
+
+# Celery queues: each kind of work waits in its own, so a flood of creates never holds back the
+# following, the lifecycle actions or the reconcile. Every worker consumes every queue (Redis
+# serves them in turn); anything unrouted (catalogue, schedules, tasks added later) goes to "celery".
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+DEVSERVER_WORKER_QUEUES = ("submit", "follow", "actions", "reconcile", "celery")
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in DEVSERVER_WORKER_QUEUES}
+CELERY_TASK_ROUTES = {
+    "devservers.tasks.submit_devserver": {"queue": "submit"},
+    "devservers.tasks.check_unknown_outcome": {"queue": "submit"},
+    "devservers.tasks.follow_devserver": {"queue": "follow"},
+    "devservers.tasks.run_action": {"queue": "actions"},
+    "devservers.tasks.reconcile_account": {"queue": "reconcile"},
+    "devservers.tasks.reconcile_all_accounts": {"queue": "reconcile"},
+}
+# Time limits, from the longest chain of cloud calls a task can make (the shape of
+# provisioning/leases.py's lease_budget, with an IAM token call each time and the client's defaults
+# of 3 read retries and 8 s back-off): a task past its soft limit is stuck, not slow.
+_ONE_CALL_SECONDS = DEVSERVER_CLOUD_CONNECT_TIMEOUT + DEVSERVER_CLOUD_READ_TIMEOUT
+_LOOKUP_SECONDS = _ONE_CALL_SECONDS + 4 * _ONE_CALL_SECONDS + 3 * 8
+_POST_SECONDS = 2 * _ONE_CALL_SECONDS
+_TASK_MARGIN_SECONDS = 60
+# The reconcile walks the account's list, 1,024 servers a page: 12 pages cover 12,000 servers.
+_RECONCILE_PAGES = 12
+_TASK_SOFT_LIMITS = {
+    "devservers.tasks.submit_devserver": _LOOKUP_SECONDS + _POST_SECONDS,
+    "devservers.tasks.check_unknown_outcome": _LOOKUP_SECONDS + _POST_SECONDS,
+    "devservers.tasks.follow_devserver": _LOOKUP_SECONDS,
+    "devservers.tasks.run_action": _POST_SECONDS + _LOOKUP_SECONDS,
+    "devservers.tasks.reconcile_account": _RECONCILE_PAGES * _LOOKUP_SECONDS,
+}
+CELERY_TASK_ANNOTATIONS = {
+    name: {
+        "soft_time_limit": seconds + _TASK_MARGIN_SECONDS,
+        "time_limit": seconds + 2 * _TASK_MARGIN_SECONDS,
+    }
+    for name, seconds in _TASK_SOFT_LIMITS.items()
+}
+# Every other task (the catalogue's refresh calls one list per flavor, schedules claim many rows).
+CELERY_TASK_SOFT_TIME_LIMIT = 20 * _LOOKUP_SECONDS
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 2 * _TASK_MARGIN_SECONDS
 # How long a request waits out a cloud that does not answer before it is given up on.
 DEVSERVER_PENDING_LIMIT = timedelta(hours=float(os.environ.get("DEVSERVER_PENDING_LIMIT_HOURS", "24")))
 # The worker refreshes each active account's catalogue this often; a page reads it from Redis, where
@@ -270,3 +313,18 @@ DEVSERVER_PENDING_LIMIT = timedelta(hours=float(os.environ.get("DEVSERVER_PENDIN
 DEVSERVER_CATALOG_REFRESH_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))
 DEVSERVER_CATALOG_CACHE_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_CACHE_SECONDS", "3600"))
 DEVSERVER_LIVE_POLL_SECONDS = float(os.environ.get("DEVSERVER_LIVE_POLL_SECONDS", "1.5"))
+# Calls per token and minute to /api/v1/ before it answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+# Notification emails: through SMTP at EMAIL_HOST when set, else printed to the console (`./dev run`).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "DevServer Dashboard <devservers@localhost>")
+# The address links in notification emails start with.
+DASHBOARD_URL = os.environ.get("DASHBOARD_URL", "http://localhost:8000").rstrip("/")

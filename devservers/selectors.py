@@ -56,15 +56,6 @@ def can_act_on(user: AbstractBaseUser, devserver: DevServer) -> bool:
     return devserver.owner_id == user.pk
 
 
-def actionable_ids(user: AbstractBaseUser, devservers: QuerySet[DevServer]) -> set[int]:
-    """Of these rows, the ones the user may start, stop, reboot or delete."""
-    if user.is_superuser:
-        return set(devservers.values_list("pk", flat=True))
-    admin_team_ids = list(admin_teams_of(user).values_list("pk", flat=True))
-    mine = Q(owner=user) | Q(team_id__in=admin_team_ids)
-    return set(devservers.filter(mine).values_list("pk", flat=True))
-
-
 def list_scopes(user: AbstractBaseUser) -> list[str]:
     """What a user's instance list watches: their own rows and every team they belong to."""
     if user.is_superuser:

@@ -1,6 +1,8 @@
 from django.urls import path
 
+from devservers.api import views as api
 from devservers.instances import views as instances
+from devservers.notifications import views as notifications
 from devservers.requesting import views as requesting
 from devservers.review import views as review
 from devservers.schedules import views as schedules
@@ -28,5 +30,8 @@ urlpatterns = [
     path("review/export.csv", review.review_csv, name="review-csv"),
     path("audit/", review.audit_trail, name="audit"),
     path("teams/", teams.team_list, name="teams"),
+    path("notifications/", notifications.notification_settings, name="notifications"),
     path("teams/<int:team_id>/", teams.team_detail, name="team-detail"),
+    path("settings/api-tokens/", api.api_tokens, name="api-tokens"),
+    path("settings/api-tokens/<int:token_id>/revoke/", api.revoke_api_token, name="api-token-revoke"),
 ]

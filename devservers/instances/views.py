@@ -11,21 +11,35 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from devservers import live, selectors
 from devservers.costs.selectors import devserver_cost
+from devservers.instances import listing
 from devservers.instances.claims import request_action
+from devservers.instances.connect import connect_info, dev_services
+from devservers.instances.names import network_names
 from devservers.models import AWAITING_APPROVAL
 from devservers.navigation import safe_next
 from devservers.provisioning import imports
 
 
 def _list_context(request: HttpRequest) -> dict:
-    token = live.view_token(user_id=request.user.pk, scopes=selectors.list_scopes(request.user))
-    devservers = selectors.devservers_visible_to(request.user)
+    user = request.user
+    filters = listing.filters_from(request.GET)
+    team_ids = listing.team_ids_of(user)
+    # The token is taken before the rows are read, so a change in between makes the next poll answer.
+    token = live.view_token(user_id=user.pk, scopes=listing.live_scopes(user, filters.scope, team_ids))
+    scoped = listing.scoped_rows(user, filters.scope, team_ids)
+    page = listing.keyset_page(listing.filtered(scoped, filters), request.GET)
     return {
-        "devservers": devservers,
-        "totals": selectors.status_totals(devservers),
-        "actionable_ids": selectors.actionable_ids(request.user, devservers),
+        "page": page,
+        "devservers": page.rows,
+        "filters": filters,
+        "query": filters.query(),
+        "scope_choices": listing.SCOPES.items(),
+        "status_choices": listing.STATUS_CHOICES,
+        # Totals count the scope, not the search: the page head says what the user holds.
+        "totals": selectors.status_totals(scoped),
+        "actionable_ids": listing.actionable_ids(user, page.rows),
         "live_token": token,
-        "show_team": selectors.teams_of(request.user).count() > 1 or request.user.is_superuser,
+        "show_team": len(team_ids) > 1 or user.is_superuser,
     }
 
 
@@ -55,6 +69,9 @@ def _detail_context(request: HttpRequest, devserver_id: int) -> dict:
         and selectors.is_team_admin(request.user, devserver.team),
         "can_act": selectors.can_act_on(request.user, devserver),
         "cost": devserver_cost(devserver, now=timezone.now()),
+        "connect": connect_info(devserver),
+        "dev_services": dev_services(devserver),
+        "network_names": network_names(devserver),
     }
 
 

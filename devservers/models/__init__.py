@@ -1,7 +1,9 @@
 """The app's models, one module per subject; everything is importable from `devservers.models`."""
 
 from devservers.models.accounts import CloudAccount, FlavorSpec
+from devservers.models.api import ApiToken, IdempotencyKey
 from devservers.models.audit import AuditEntry
+from devservers.models.notifications import NotificationSettings
 from devservers.models.servers import DevServer, DevServerEvent, erased_password
 from devservers.models.statuses import (
     AWAITING_APPROVAL,
@@ -31,12 +33,15 @@ __all__ = [
     "REJECTED",
     "STATUS_LABELS",
     "SUBMITTING",
+    "ApiToken",
     "AuditEntry",
     "CloudAccount",
     "DevServer",
     "DevServerEvent",
     "FlavorSpec",
+    "IdempotencyKey",
     "Membership",
+    "NotificationSettings",
     "Team",
     "TeamPolicy",
     "erased_password",

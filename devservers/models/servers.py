@@ -112,6 +112,24 @@ class DevServer(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Every page's default and whitelisted order, per team and (for superusers) over all rows, so a
+        # page reads its 25 or 50 rows from an index at any size; the status index covers the totals.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="devserver_created_id"),
+            models.Index(fields=["team", "-created_at", "-id"], name="devserver_team_created_id"),
+            models.Index(fields=["team", "-id"], name="devserver_team_id"),
+            models.Index(fields=["owner", "-id"], name="devserver_owner_id"),
+            models.Index(
+                fields=["team", "status", "-id"],
+                include=["accelerator_count", "flavor"],
+                name="devserver_team_status_id",
+            ),
+            models.Index(fields=["team", "flavor", "-id"], name="devserver_team_flavor_id"),
+            models.Index(fields=["team", "name", "-id"], name="devserver_team_name_id"),
+            models.Index(fields=["status", "-id"], name="devserver_status_id"),
+            models.Index(fields=["flavor", "-id"], name="devserver_flavor_id"),
+            models.Index(fields=["name", "-id"], name="devserver_name_id"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "name"],

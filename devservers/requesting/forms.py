@@ -7,7 +7,7 @@ from django import forms
 from devservers import catalog, selectors
 from devservers.catalog import FlavorChoice
 from devservers.models import CloudAccount, Team
-from devservers.requesting import policy, refusals, rules
+from devservers.requesting import images, policy, refusals, rules
 from devservers.requesting.choices import (
     ARCH_CHOICES,
     CHARGING_CHOICES,
@@ -141,6 +141,8 @@ class DevServerRequestForm(forms.Form):
         self.fields["image_id"].choices = [("", "Choose an image")] + [
             (image.image_id, image.name) for image in shown_images if image.image_id
         ]
+        if not self.is_bound and _choice_value(self, "image_id") not in {i.image_id for i in shown_images}:
+            self.initial["image_id"] = images.suggested_image(chosen_flavor, shown_images)
 
         self.fields["vpc_id"].choices = [
             (vpc.id, f"{vpc.name} ({vpc.cidr})") for vpc in catalog.vpcs(account)
@@ -301,6 +303,10 @@ class DevServerRequestForm(forms.Form):
                 self.add_error(
                     "ipv6_enable", f"Subnet {subnet.name} has no IPv6; choose one that has, or turn IPv6 off."
                 )
+        subnet = next((subnet for subnet in self.subnets if subnet.id == cleaned.get("subnet_id")), None)
+        zone = cleaned.get("availability_zone") or ""
+        if subnet is not None and (conflict := rules.zone_conflict(zone=zone, subnet=subnet)):
+            self.add_error("subnet_id", conflict)
         if cleaned.get("roce_id") and cleaned.get("server_type") != "BMS":
             self.add_error("roce_id", "A RoCE network is for bare-metal (BMS) servers only.")
 

@@ -7,6 +7,8 @@ on its own, so a test that sends what the form let through would catch a gap.
 import re
 from dataclasses import dataclass
 
+from modelarts_client.results import Subnet
+
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 ENTERPRISE_PROJECT_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,36}$")
 UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -90,3 +92,13 @@ def password_problems(password: str) -> list[str]:
 
 def name_with_suffix(name: str, index: int, count: int) -> str:
     return name if count == 1 else f"{name}-{index}"
+
+
+def zone_conflict(*, zone: str, subnet: Subnet) -> str:
+    """Why the subnet cannot serve the chosen zone; "" when it can (no zone chosen, or a subnet of any zone)."""
+    if not zone or not subnet.availability_zone or subnet.availability_zone == zone:
+        return ""
+    return (
+        f"Subnet {subnet.name or subnet.id} is in {subnet.availability_zone}, not {zone}; "
+        f"choose a subnet in {zone}, or {subnet.availability_zone} as the zone."
+    )

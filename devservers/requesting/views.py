@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from devservers import catalog, selectors, tasks
-from devservers.models import CloudAccount, DevServer, Team
+from devservers.models import REJECTED, CloudAccount, DevServer, Team
 from devservers.navigation import safe_next
 from devservers.requesting import extras, rules
 from devservers.requesting import services as requesting
@@ -44,7 +44,8 @@ def _resubmit_initial(request: HttpRequest) -> tuple[dict, DevServer | None]:
     if source is None:
         return {}, None
     initial = {field: getattr(source, field) for field in RESUBMIT_FIELDS}
-    initial["name"] = source.name
+    # A refused request is sent again under its own name; a copy of a live server needs a free one.
+    initial["name"] = source.name if source.status == REJECTED else f"{source.name}-copy"[:64]
     initial["count"] = 1
     initial["userdata_script"] = _decoded_userdata(source.userdata)
     return initial, source
@@ -156,6 +157,12 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
             if source is not None and source.error_code:
                 form.add_cloud_refusal(error_code=source.error_code, error_msg=source.error_msg)
             return _form_page(request, form, account)
+        if "refresh_choices" in request.POST:
+            # Without JavaScript: the dependent lists (images, subnets) refilled for the choices, nothing checked yet.
+            fields = [name for name in DevServerRequestForm.base_fields if name in request.POST]
+            initial = {name: request.POST.get(name) for name in fields}
+            refreshed = DevServerRequestForm(initial=initial, account=account, **form_context)
+            return _form_page(request, refreshed, account)
         form = DevServerRequestForm(request.POST, account=account, **form_context)
         schedule_form = extras.schedule_form(account=account, team=team, user=request.user, data=request.POST)
         # `&`, not `and`: both forms validate, so each shows its own errors.

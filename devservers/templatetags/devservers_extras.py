@@ -1,5 +1,6 @@
 from django import template
 
+from devservers.models import status_label
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS
 
 register = template.Library()
@@ -20,3 +21,41 @@ def lifecycle_actions(devserver) -> list[tuple[object, bool]]:
 @register.filter
 def lookup(mapping: dict, key: str) -> object:
     return mapping.get(key, "") if isinstance(mapping, dict) else ""
+
+
+@register.filter
+def error_links(form) -> list[tuple[str, str]]:
+    """Each field error as (the anchor of its input, "Label: message"), in the form's order, for the summary."""
+    if form is None:
+        return []
+    links = []
+    for name, field in form.fields.items():
+        anchor = "flavor-table" if name == "flavor" else f"id_{form.add_prefix(name)}"
+        errors = form.field_errors(name) if hasattr(form, "field_errors") else form.errors.get(name, [])
+        label = field.label or name.replace("_", " ").capitalize()
+        links += [(anchor, f"{label}: {error}") for error in errors]
+    return links
+
+
+@register.filter(name="status_label")
+def status_label_filter(status: str) -> str:
+    """A status as the badges say it ("Submitting"), not as stored ("SUBMITTING")."""
+    return status_label(status) if status else "—"
+
+
+@register.filter
+def audit_outcome(outcome: str) -> str:
+    """An outcome that names a status ("awaiting_approval") as the badges say it; any other as written."""
+    if not outcome:
+        return "—"
+    return status_label(outcome.upper()) if "_" in outcome else outcome
+
+
+@register.filter
+def is_choice_group(bound_field) -> bool:
+    """Radio buttons and checkbox lists: a group that needs a fieldset and legend, not one label."""
+    widget = bound_field.field.widget
+    input_type = getattr(widget, "input_type", "")
+    return input_type == "radio" or (
+        input_type == "checkbox" and getattr(widget, "allow_multiple_selected", False)
+    )

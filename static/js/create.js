@@ -20,7 +20,19 @@
       item.classList.toggle("failed", input.value.length > 0 && !passed);
     });
   }
+  // The checklist in words for screen readers; the list itself says met or not met before each rule.
+  function summarise(input) {
+    const summary = document.getElementById("password-checklist-summary");
+    if (!summary) return;
+    const unmet = [...document.querySelectorAll("#password-checklist [data-check]")]
+      .filter((item) => !item.classList.contains("passed")).map((item) => item.textContent.trim());
+    summary.textContent = input.value.length === 0 ? "" : unmet.length === 0
+      ? "The password meets every rule." : `Not met yet: ${unmet.join("; ")}.`;
+  }
   document.addEventListener("input", (event) => {
-    if (event.target.id === "id_admin_pass") update(event.target);
+    if (event.target.id === "id_admin_pass") {
+      update(event.target);
+      summarise(event.target);
+    }
   });
 })();

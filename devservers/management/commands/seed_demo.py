@@ -114,6 +114,8 @@ class Command(BaseCommand):
         user, _ = get_user_model().objects.get_or_create(username=demo.name)
         user.is_staff = user.is_superuser = not demo.team
         user.set_password(demo.password)
+        # An address, so the demo's notification emails have somewhere to go (the console, under `./dev run`).
+        user.email = user.email or f"{demo.name}@example.com"
         user.save()
         if demo.team:
             Membership.objects.update_or_create(
