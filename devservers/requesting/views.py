@@ -3,6 +3,8 @@
 import base64
 import binascii
 import time
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -199,6 +201,21 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _reload_on_a_cold_catalog(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A fragment asked for while the catalogue is not cached: the page reloads into its "loading
+    choices" state, and the worker is asked for the catalogue."""
+
+    @wraps(view)
+    def fragment(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except catalog.CatalogNotReady as not_ready:
+            _ask_for_the_catalog(not_ready.account_id)
+            return HttpResponse(headers={"HX-Refresh": "true"})
+
+    return fragment
+
+
 def _fragment_form(request: HttpRequest) -> tuple[DevServerRequestForm, CloudAccount] | None:
     team, account = _team_and_account(request)
     if account is None:
@@ -211,58 +228,46 @@ def _fragment_form(request: HttpRequest) -> tuple[DevServerRequestForm, CloudAcc
 
 @login_required
 @require_GET
+@_reload_on_a_cold_catalog
 def create_flavors(request: HttpRequest) -> HttpResponse:
-    try:
-        built = _fragment_form(request)
-        if built is None:
-            return HttpResponse(status=404)
-        form, _account = built
-        shown = form.shown_flavors()
-        if form.initial.get("flavor") not in {flavor.name for flavor in shown}:
-            # The chosen flavor is not of this type or architecture: forget it and its image.
-            form.initial.pop("flavor", None)
-            form.initial.pop("image_id", None)
-            form.fill_choices()
-        context = {
-            "form": form,
-            "flavor_rows": shown,
-            "flavor_prices": extras.flavor_prices(form.account, shown),
-        }
-        return render(request, "devservers/create.html#flavors", context)
-    except catalog.CatalogNotReady as not_ready:
-        _ask_for_the_catalog(not_ready.account_id)
-        # The page reloads into its "loading choices" state.
-        return HttpResponse(headers={"HX-Refresh": "true"})
+    built = _fragment_form(request)
+    if built is None:
+        return HttpResponse(status=404)
+    form, _account = built
+    shown = form.shown_flavors()
+    if form.initial.get("flavor") not in {flavor.name for flavor in shown}:
+        # The chosen flavor is not of this type or architecture: forget it and its image.
+        form.initial.pop("flavor", None)
+        form.initial.pop("image_id", None)
+        form.fill_choices()
+    context = {
+        "form": form,
+        "flavor_rows": shown,
+        "flavor_prices": extras.flavor_prices(form.account, shown),
+    }
+    return render(request, "devservers/create.html#flavors", context)
 
 
 @login_required
 @require_GET
+@_reload_on_a_cold_catalog
 def create_images(request: HttpRequest) -> HttpResponse:
-    try:
-        built = _fragment_form(request)
-        if built is None:
-            return HttpResponse(status=404)
-        form, _account = built
-        return render(request, "devservers/create.html#images", {"form": form})
-    except catalog.CatalogNotReady as not_ready:
-        _ask_for_the_catalog(not_ready.account_id)
-        # The page reloads into its "loading choices" state.
-        return HttpResponse(headers={"HX-Refresh": "true"})
+    built = _fragment_form(request)
+    if built is None:
+        return HttpResponse(status=404)
+    form, _account = built
+    return render(request, "devservers/create.html#images", {"form": form})
 
 
 @login_required
 @require_GET
+@_reload_on_a_cold_catalog
 def create_network(request: HttpRequest) -> HttpResponse:
-    try:
-        built = _fragment_form(request)
-        if built is None:
-            return HttpResponse(status=404)
-        form, _account = built
-        return render(request, "devservers/create.html#network", {"form": form})
-    except catalog.CatalogNotReady as not_ready:
-        _ask_for_the_catalog(not_ready.account_id)
-        # The page reloads into its "loading choices" state.
-        return HttpResponse(headers={"HX-Refresh": "true"})
+    built = _fragment_form(request)
+    if built is None:
+        return HttpResponse(status=404)
+    form, _account = built
+    return render(request, "devservers/create.html#network", {"form": form})
 
 
 @login_required

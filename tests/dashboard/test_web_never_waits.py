@@ -102,3 +102,17 @@ def test_healthz_tells_each_part_apart(account, emulator, celery_worker, client)
     (cloud,) = failing.json()["cloud"]
     assert cloud["error_code"]
     assert failing.json()["status"] == "ok"  # a failing cloud is reported, the dashboard itself works
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fragment", ["devservers:create-flavors", "devservers:create-images", "devservers:create-network"]
+)
+def test_a_fragment_asked_for_with_a_cold_catalogue_reloads_the_page(owner, account, fragment):
+    cache.clear()
+
+    answer = logged_in(owner).get(reverse(fragment), HTTP_HX_REQUEST="true")
+
+    assert answer.status_code == 200
+    assert answer["HX-Refresh"] == "true"
+    assert cache.get(f"catalog-asked:{account.pk}")
