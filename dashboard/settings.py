@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devservers.schedules.tasks.run_schedules",
         "schedule": timedelta(seconds=int(os.environ.get("SCHEDULES_INTERVAL_SECONDS", "60"))),
     },
+    "budget-notices": {
+        "task": "devservers.tasks.send_budget_notices",
+        "schedule": timedelta(seconds=int(os.environ.get("BUDGET_NOTICES_INTERVAL_SECONDS", "900"))),
+    },
     "refresh-catalogues": {
         "task": "devservers.tasks.refresh_all_catalogs",
         "schedule": timedelta(seconds=int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))),

@@ -6,9 +6,11 @@ Nothing here sleeps or waits on another task; every wait is a countdown.
 import logging
 
 from celery import shared_task
+from django.utils import timezone
 
 from devservers import catalog, health
 from devservers.models import CloudAccount
+from devservers.notifications import budgets
 from devservers.provisioning import actions, follow, reconcile, submit
 from devservers.provisioning.steps import NextStep, Step
 from modelarts_client import CloudError
@@ -84,6 +86,11 @@ def refresh_catalog(account_id: int) -> None:
 def refresh_all_catalogs() -> None:
     for account_id in CloudAccount.objects.filter(is_active=True).values_list("pk", flat=True):
         refresh_catalog.delay(account_id)
+
+
+@shared_task
+def send_budget_notices() -> None:
+    budgets.send_budget_notices(now=timezone.now())
 
 
 @shared_task

@@ -15,6 +15,7 @@ class NotificationSettings(models.Model):
     declined = models.BooleanField("My request was declined", default=True)
     running = models.BooleanField("My server is running", default=True)
     failed = models.BooleanField("My server failed or was refused", default=True)
+    budget = models.BooleanField("My team's spend reached 80% or 100% of its budget (team admins)", default=True)
 
     class Meta:
         verbose_name_plural = "notification settings"

@@ -8,4 +8,4 @@ from devservers.models import NotificationSettings
 class NotificationSettingsForm(forms.ModelForm):
     class Meta:
         model = NotificationSettings
-        fields = ["approval_waiting", "approved", "declined", "running", "failed"]
+        fields = ["approval_waiting", "approved", "declined", "running", "failed", "budget"]

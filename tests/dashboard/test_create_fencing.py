@@ -15,10 +15,12 @@ from django.utils import timezone
 from benchmarks import worker_faults
 from devservers import tasks
 from devservers.cloud import client_for, cloud_config
-from devservers.models import OUTCOME_UNKNOWN, AuditEntry, DevServer
+from devservers.crypto import encrypt_secret
+from devservers.models import OUTCOME_UNKNOWN, AuditEntry, CloudAccount, DevServer
 from devservers.provisioning import leases, reconcile, submit
 from devservers.provisioning.steps import Step
-from modelarts_client import CloudConfig, CloudError, ErrorKind, IamCredentials
+from modelarts_client import CloudConfig, CloudError, ErrorKind, IamCredentials, IamToken
+from modelarts_client.tokens import TOKEN_CACHE, TokenKey
 from tests.fixtures.dashboard import logged_in, wait_for, wait_for_status
 from tests.fixtures.world import make_devserver, worker_environment
 
@@ -214,3 +216,30 @@ def test_after_an_outage_every_pending_request_resumes_by_itself(owner, account,
     for row in rows:
         wait_for_status(row, {"RUNNING"}, timeout=120)
     assert emulator.counters_by_status()[CREATE].get("200") == 3
+
+
+def test_an_iam_token_that_expired_mid_run_is_renewed_and_the_request_bought_once(owner, account, emulator):
+    CloudAccount.objects.filter(pk=account.pk).update(
+        auth_method=CloudAccount.AuthMethod.IAM,
+        iam_domain=emulator.iam_domain,
+        iam_user=emulator.iam_user,
+        iam_password_encrypted=encrypt_secret(emulator.iam_password),
+    )
+    account.refresh_from_db()
+    client = client_for(account)
+    client.issue_token()
+    credentials = client.config.credentials
+    key = TokenKey(
+        client.config.iam_url, credentials.domain_name, credentials.user_name, client.config.project_id
+    )
+    # The cloud ended the token early; this process still thinks it has hours left.
+    TOKEN_CACHE.store(key, IamToken(token="MIIEexpired", expires_at=timezone.now() + timedelta(hours=20)))
+    devserver = queued(owner, account, "token-expired")
+
+    step = submit.submit_devserver(devserver_id=devserver.pk)
+
+    devserver.refresh_from_db()
+    assert step.step is Step.FOLLOW
+    assert devserver.cloud_id
+    assert emulator.counters_by_status()[CREATE] == {"200": 1}
+    assert emulator.counters()["POST /v3/auth/tokens"] == 2

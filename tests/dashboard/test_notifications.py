@@ -3,17 +3,22 @@ and when, and the settings page that turns each kind off."""
 
 from __future__ import annotations
 
+import datetime
 import email
 import socket
 from collections.abc import Iterator
+from decimal import Decimal
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.urls import reverse
+from django.utils import timezone
 
-from devservers.models import AWAITING_APPROVAL, DevServer, NotificationSettings
+from devservers.models import AWAITING_APPROVAL, DevServer, NotificationSettings, TeamPolicy
+from devservers.notifications import budgets as budget_notices
 from devservers.notifications import mail
+from tests.dashboard.costs_world import price_the_catalogue, with_history
 from tests.dashboard.forms_data import valid_request
 from tests.fixtures.dashboard import logged_in, wait_for, wait_for_status
 from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
@@ -117,3 +122,46 @@ def test_which_changes_tell_anyone():
     assert mail.kind_of_change("CREATING", "CREATE_FAILED") == mail.FAILED
     assert mail.kind_of_change("QUEUED", "SUBMITTING") is None
     assert mail.kind_of_change("RUNNING", "RUNNING") is None
+
+
+@pytest.mark.django_db
+def test_team_admins_are_emailed_once_when_the_budget_is_reached(
+    team, owner, teammate, account, with_addresses, inbox
+):
+    price_the_catalogue()
+    month_start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    started = max(timezone.now() - datetime.timedelta(hours=10), month_start)
+    with_history(
+        make_devserver(owner, account, team=team, name="big", flavor=GPU_FLAVOR),
+        started,
+        [(0, "", "RUNNING")],
+    )
+    TeamPolicy.objects.filter(team=team).update(monthly_budget=Decimal("0.01"))
+
+    first = budget_notices.send_budget_notices(now=timezone.now())
+    again = budget_notices.send_budget_notices(now=timezone.now())
+    wait_for(lambda: inbox.to("bob@example.com"), timeout=10)
+
+    assert (first, again) == (1, 0)
+    (notice,) = inbox.to("bob@example.com")
+    assert "Budget: Team ml-platform" in notice["Subject"]
+    assert inbox.to("alice@example.com") == []
+
+
+@pytest.mark.django_db
+def test_a_budget_notice_turned_off_is_not_sent(team, owner, teammate, account, with_addresses, inbox):
+    price_the_catalogue()
+    with_history(
+        make_devserver(owner, account, team=team, name="big", flavor=GPU_FLAVOR),
+        max(
+            timezone.now() - datetime.timedelta(hours=10),
+            timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+        ),
+        [(0, "", "RUNNING")],
+    )
+    TeamPolicy.objects.filter(team=team).update(monthly_budget=Decimal("0.01"))
+    NotificationSettings.objects.create(user=teammate, budget=False)
+
+    budget_notices.send_budget_notices(now=timezone.now())
+
+    assert inbox.to("bob@example.com") == []
