@@ -12,7 +12,7 @@ from devservers.models import DevServer, DevServerEvent
 from devservers.provisioning.follow import apply_snapshot
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, LifecycleAction
 from devservers.provisioning.steps import FOLLOW_FIRST_DELAY, NextStep, Step
-from modelarts_client import CloudError
+from modelarts_client import CloudError, ErrorKind
 
 
 def _cloud_call(action: LifecycleAction, client, cloud_id: str):
@@ -42,7 +42,8 @@ def perform_action(
             outcome=error.kind.value, detail=f"{error.error_code}: {error.error_msg}",
             request_id=error.request_id or "",
         )  # fmt: skip
-        _restore(devserver, action, previous_status, error)
+        if not (error.kind is ErrorKind.PERMANENT and _already_past(devserver, action, error)):
+            _restore(devserver, action, previous_status, error)
         # What the cloud really holds now is the follow task's to find out.
         return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
     record_call(devserver, operation=action.name, request_id=server.request_id or "")
@@ -52,6 +53,26 @@ def perform_action(
     )  # fmt: skip
     apply_snapshot(devserver_id=devserver.pk, server=server)
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
+
+
+def _already_past(devserver: DevServer, action: LifecycleAction, error: CloudError) -> bool:
+    """A refusal because the server is already past the action: the task was delivered again after
+    its first worker was lost mid-call, and that call went through. Then the cloud's state is taken,
+    not the status the action started from."""
+    try:
+        server = client_for(devserver.account).get_dev_server(devserver.cloud_id)
+    except CloudError:
+        return False
+    if action.allowed_in(server.status or ""):
+        return False
+    record_event(
+        devserver,
+        kind=DevServerEvent.Kind.NOTE,
+        operation=action.name,
+        message=f"The cloud refused to {action.name}: {error.error_msg}; the server is already {server.status}.",
+    )
+    apply_snapshot(devserver_id=devserver.pk, server=server)
+    return True
 
 
 def _restore(devserver: DevServer, action: LifecycleAction, previous_status: str, error: CloudError) -> None:
