@@ -334,8 +334,10 @@ def main(argv: list[str] | None = None) -> int:
             folder=folder,
             environment=environment,
         )
-    print_results(creates)
-    print_stop_results(stops)
+    if creates:
+        print_results(creates)
+    if stops:
+        print_stop_results(stops)
     return harness.report_invariants([line for result in [*creates, *stops] for line in result.broken])
 
 
