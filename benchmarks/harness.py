@@ -230,6 +230,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=WORKER_STOP_TIMEOUT_SECONDS)
 
 
+# Requests -----------------------------------------------------------------------------------------------
+
+
+def queue_requests(owner: object, account: object, *, prefix: str, count: int) -> list:
+    """`count` queued rows on the account, each handed to the worker as the request service would."""
+    from devservers import tasks
+    from tests.fixtures.world import make_devserver
+
+    rows = [make_devserver(owner, account, name=f"{prefix}-{index}", status="QUEUED") for index in range(count)]
+    for row in rows:
+        tasks.submit_devserver.delay(row.pk)
+    return rows
+
+
 # Waiting and figures -------------------------------------------------------------------------------------
 
 

@@ -40,18 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         from devservers import tasks
         from devservers.models import DevServer
         from tests.fixtures.dashboard import emulator_account
-        from tests.fixtures.world import make_devserver
 
         with harness.emulator(folder) as handle, harness.celery_worker(environment, folder / "worker.log"):
             owner = User.objects.create_user("outage-owner")
             account = emulator_account(handle, name="Outage emulator")
             handle.set_faults(error_rate=1.0)
-            rows = [
-                make_devserver(owner, account, name=f"outage-{index}", status="QUEUED")
-                for index in range(options.servers)
-            ]
-            for row in rows:
-                tasks.submit_devserver.delay(row.pk)
+            rows = harness.queue_requests(owner, account, prefix="outage", count=options.servers)
             started = time.monotonic()
             while time.monotonic() - started < options.outage:
                 tasks.reconcile_account.delay(account.pk)

@@ -38,18 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         from devservers import tasks
         from devservers.models import DevServer
         from tests.fixtures.dashboard import emulator_account
-        from tests.fixtures.world import make_devserver
 
         with harness.emulator(folder) as handle, harness.celery_worker(environment, folder / "worker.log"):
             owner = User.objects.create_user("restart-owner")
             account = emulator_account(handle, name="Restart emulator")
             handle.set_faults(latency_ms=300)
-            rows = [
-                make_devserver(owner, account, name=f"restart-{index}", status="QUEUED")
-                for index in range(options.servers)
-            ]
-            for row in rows:
-                tasks.submit_devserver.delay(row.pk)
+            rows = harness.queue_requests(owner, account, prefix="restart", count=options.servers)
             time.sleep(1.0)
             pending = Counter(DevServer.objects.filter(account=account).values_list("status", flat=True))
             redis_server.restart(down_seconds=options.down)
