@@ -4,8 +4,9 @@ a worker whose lease passed to another (stalled, frozen, or just slow) changes n
 A lease is taken with a conditional update that writes a fresh token; every later write of the
 flow first locks the row and checks that the token is still this worker's and that the row holds
 no cloud id yet. A POST may be sent only after a conditional update that finds the lease still
-valid and stretches it over the longest the POST can take, so no other worker can take the row
-while that POST may still be in flight.
+valid, records on the row that a POST is going out (committed before it is sent), and stretches
+the lease over the longest the POST can take, so no other worker can take the row while that POST
+may still be in flight.
 """
 
 import uuid
@@ -92,16 +93,18 @@ def claim_post(lease: Lease, *, now: datetime | None = None) -> bool:
         pk=lease.devserver.pk, lease_token=lease.token, cloud_id="", lease_expires_at__gt=now
     ).update(
         submit_attempts=F("submit_attempts") + 1,
+        create_posted_at=now,
         lease_expires_at=now + lease.budget.post + LEASE_MARGIN,
         updated_at=now,
     )
     if claimed:
-        lease.devserver.refresh_from_db(fields=["submit_attempts", "lease_expires_at"])
+        lease.devserver.refresh_from_db(fields=["submit_attempts", "create_posted_at", "lease_expires_at"])
     return bool(claimed)
 
 
 def unclaim_post(lease: Lease) -> None:
-    """Nothing reached the cloud's backend: the POST does not count towards the limit."""
+    """Nothing reached the cloud's backend: the POST does not count towards the limit, and the next
+    try needs no look-up for it."""
     DevServer.objects.filter(pk=lease.devserver.pk, lease_token=lease.token, cloud_id="").update(
-        submit_attempts=F("submit_attempts") - 1
+        submit_attempts=F("submit_attempts") - 1, create_posted_at=None
     )

@@ -1,11 +1,14 @@
 """The create flow, made safe: the create call has no idempotency token and buys a billable server.
 
-A task takes the row with a lease and a fencing token (`leases`), looks for a server with the row's
-name before any POST, stores the id of a 2xx at once, rejects on a 4xx, and treats a timeout or 5xx
-as an unknown outcome: look again, adopt if found, and only then post once more. Every write is
-fenced: a worker whose lease passed to another, or whose row already holds a cloud id, writes
-nothing, not even an audit entry. A cloud that does not answer is waited out with back-off, for
-hours (`DEVSERVER_PENDING_LIMIT`), not given up on after a minute.
+A task takes the row with a lease and a fencing token (`leases`) and records on the row that a POST
+is going out before it sends one, so a fresh row's create is one call. Only a row whose earlier POST
+may have reached the cloud looks for a server with its name first. A 2xx's id is stored at once, a
+4xx rejects, and a timeout or 5xx is an unknown outcome: look again, adopt if found, and once the
+look-ups find nothing, post again (up to `DEVSERVER_MAX_CREATE_POSTS`). The cloud refuses a name
+already in use, so a later POST refused that way means an earlier one landed: it is looked up and
+adopted, never rejected. Every write is fenced: a worker whose lease passed to another, or whose
+row already holds a cloud id, writes nothing, not even an audit entry. A cloud that does not answer
+is waited out with back-off, for hours (`DEVSERVER_PENDING_LIMIT`), not given up on after a minute.
 """
 
 from collections.abc import Callable
@@ -17,7 +20,6 @@ from django.utils import timezone
 
 from devservers import live
 from devservers.cloud import client_for, cloud_config
-from devservers.crypto import decrypt_secret
 from devservers.history import audit, record_call, record_event, set_status
 from devservers.models import (
     OUTCOME_UNKNOWN,
@@ -30,72 +32,20 @@ from devservers.models import (
     erased_password,
 )
 from devservers.provisioning import leases
+from devservers.provisioning.create_request import create_request_for
 from devservers.provisioning.follow import snapshot_fields
 from devservers.provisioning.steps import FOLLOW_FIRST_DELAY, NextStep, Step, backoff_seconds
-from modelarts_client import (
-    ChargingInfo,
-    CloudError,
-    CreateServerRequest,
-    DataVolume,
-    ErrorKind,
-    RootVolume,
-    ServerNetwork,
-)
+from modelarts_client import CloudError, ErrorKind
 from modelarts_client import DevServer as CloudServer
 from modelarts_client import statuses as cloud_statuses
 from modelarts_client.errors import NAME_TAKEN_CODE
 
-MAX_CREATE_POSTS = 2
 UNKNOWN_OUTCOME_CHECKS = 3
 # Back-off while the cloud does not answer: from a few seconds up to this, until the pending limit.
 WAIT_MOST_SECONDS = 300.0
 NOT_ANSWERING = "The cloud is not answering ({code}); we keep trying."
 # A fence says, inside a transaction with the row locked, whether this worker may still write to it.
 Fence = Callable[[], bool]
-
-
-def create_request_for(devserver: DevServer) -> CreateServerRequest:
-    charging_info = None
-    if devserver.charging_mode == "PRE_PAID":
-        charging_info = ChargingInfo(
-            charging_mode="PRE_PAID",
-            period_type=devserver.period_type,
-            period_num=devserver.period_num,
-            is_auto_pay=devserver.is_auto_pay,
-            is_auto_renew=devserver.is_auto_renew,
-        )
-    root_volume = None
-    if devserver.root_volume_type or devserver.root_volume_size:
-        root_volume = RootVolume(size=devserver.root_volume_size, type=devserver.root_volume_type or None)
-    data_volume = None
-    if devserver.data_volume_type and devserver.data_volume_size:
-        data_volume = DataVolume(
-            size=devserver.data_volume_size,
-            type=devserver.data_volume_type,
-            count=devserver.data_volume_count or 1,
-        )
-    return CreateServerRequest(
-        name=devserver.name,
-        flavor=devserver.flavor,
-        image_id=devserver.image_id,
-        network=ServerNetwork(
-            vpc_id=devserver.vpc_id,
-            subnet_id=devserver.subnet_id,
-            security_group_id=devserver.security_group_id,
-            ipv6_enable=devserver.ipv6_enable or None,
-            roce_id=devserver.roce_id or None,
-        ),
-        admin_pass=decrypt_secret(devserver.admin_pass_encrypted) or None,
-        key_pair_name=devserver.key_pair_name or None,
-        arch=devserver.arch or None,
-        availability_zone=devserver.availability_zone or None,
-        charging_info=charging_info,
-        enterprise_project_id=devserver.enterprise_project_id or None,
-        root_volume=root_volume,
-        data_volume=data_volume,
-        server_type=devserver.server_type or None,
-        userdata=devserver.userdata or None,
-    )
 
 
 def find_cloud_server_by_name(account: CloudAccount, name: str) -> CloudServer | None:
@@ -118,6 +68,9 @@ def submit_devserver(*, devserver_id: int) -> NextStep:
         if fence():
             record_event(devserver, kind=DevServerEvent.Kind.STATUS, status_from=QUEUED, status_to=SUBMITTING)
             live.bump_after_commit(live.scopes_of(devserver))
+    if devserver.create_posted_at is None:
+        return _post_create(lease)
+    # An earlier POST may have bought the server: find it before posting again.
     try:
         existing = find_cloud_server_by_name(devserver.account, devserver.name)
     except CloudError as error:
@@ -151,6 +104,8 @@ def _post_create(lease: leases.Lease) -> NextStep:
         if error.kind is ErrorKind.TRANSIENT:
             # Nothing reached the cloud's backend: submitting again cannot buy a second server.
             leases.unclaim_post(lease)
+        elif error.error_code == NAME_TAKEN_CODE and devserver.submit_attempts > 1:
+            return _adopt_after_name_clash(fence, devserver, error)
         return _after_create_failure(fence, devserver, error)
     with transaction.atomic():
         if not fence():
@@ -174,22 +129,54 @@ def _after_create_failure(fence: Fence, devserver: DevServer, error: CloudError)
             actor=None, action="create", devserver=devserver, outcome=error.kind.value,
             detail=f"{error.error_code}: {error.error_msg}", request_id=error.request_id or "",
         )  # fmt: skip
+        if error.error_code == NAME_TAKEN_CODE:
+            reject(devserver, **_name_taken_by_another(devserver))
+            return NextStep.nothing()
         if error.kind is ErrorKind.PERMANENT:
             reject(devserver, error_of=error)
             return NextStep.nothing()
-        countdown = backoff_seconds(0, first=4.0, most=30.0)
-        set_status(
-            devserver,
-            OUTCOME_UNKNOWN,
-            message="The create call's answer was lost; looking for the server before trying again.",
-            error_code=error.error_code,
-            error_msg=error.error_msg,
-            error_request_id=error.request_id or "",
-            lease_token=None,
-            lease_expires_at=None,
-            next_attempt_at=_after(countdown),
-        )
+        return _look_for_it_later(devserver, error)
+
+
+def _look_for_it_later(devserver: DevServer, error: CloudError) -> NextStep:
+    """The create's outcome is unknown: check by name with back-off. The caller holds the fence."""
+    countdown = backoff_seconds(0, first=4.0, most=30.0)
+    set_status(
+        devserver,
+        OUTCOME_UNKNOWN,
+        message="The create call's answer was lost; looking for the server before trying again.",
+        error_code=error.error_code,
+        error_msg=error.error_msg,
+        error_request_id=error.request_id or "",
+        lease_token=None,
+        lease_expires_at=None,
+        next_attempt_at=_after(countdown),
+    )
     return NextStep(Step.CHECK_OUTCOME, countdown=countdown)
+
+
+def _adopt_after_name_clash(fence: Fence, devserver: DevServer, error: CloudError) -> NextStep:
+    """A POST after one whose outcome was unknown was refused for its name: that earlier POST bought
+    the server. Find it and adopt it; if the look-up cannot yet show it, keep checking."""
+    try:
+        existing = find_cloud_server_by_name(devserver.account, devserver.name)
+    except CloudError:
+        existing = None
+    if existing is not None:
+        return _adopt(fence, devserver, existing, call_error=error)
+    with transaction.atomic():
+        if not fence():
+            return NextStep.nothing()
+        record_call(devserver, operation="create", error=error)
+        return _look_for_it_later(devserver, error)
+
+
+def _name_taken_by_another(devserver: DevServer) -> dict[str, str]:
+    return {
+        "message": "Another server in the cloud already has this name.",
+        "error_code": NAME_TAKEN_CODE,
+        "error_msg": f"The name {devserver.name} is already used by another server in this project.",
+    }
 
 
 def _after(seconds: float) -> datetime:
@@ -265,19 +252,20 @@ def reject(
     )
 
 
-def _adopt(fence: Fence, devserver: DevServer, server: CloudServer) -> NextStep:
+def _adopt(
+    fence: Fence, devserver: DevServer, server: CloudServer, *, call_error: CloudError | None = None
+) -> NextStep:
+    """Take the server found under the row's name as its own, unless it is plainly another one.
+    `call_error` is the create call's refusal that led here, kept in the row's events."""
     with transaction.atomic():
         if not fence():
             return NextStep.nothing()
+        if call_error is not None:
+            record_call(devserver, operation="create", error=call_error)
         if server.flavor != devserver.flavor or (
             server.image and server.image.image_id != devserver.image_id
         ):
-            reject(
-                devserver,
-                message="Another server in the cloud already has this name.",
-                error_code=NAME_TAKEN_CODE,
-                error_msg=f"The name {devserver.name} is already used by another server in this project.",
-            )
+            reject(devserver, **_name_taken_by_another(devserver))
             return NextStep.nothing()
         _store_cloud_server(devserver, server, message="Found the server in the cloud and adopted it.")
     return NextStep(Step.FOLLOW, countdown=FOLLOW_FIRST_DELAY)
@@ -290,6 +278,7 @@ def _store_cloud_server(devserver: DevServer, server: CloudServer, *, message: s
         server.status or cloud_statuses.CREATING,
         message=message,
         cloud_id=server.id or "",
+        create_posted_at=None,
         submitted_at=timezone.now(),
         lease_token=None,
         lease_expires_at=None,
@@ -317,26 +306,35 @@ def check_unknown_outcome(*, devserver_id: int, check_number: int) -> NextStep:
         return _adopt(fence, devserver, existing)
     if check_number < UNKNOWN_OUTCOME_CHECKS:
         return _keep_checking(fence, devserver, check_number)
+    return _post_again(fence, devserver)
+
+
+def _post_again(fence: Fence, devserver: DevServer) -> NextStep:
+    """Look-ups found no server after a POST whose outcome was unknown: it bought nothing, so the
+    row may POST again, with no look-up first, after a back-off that grows with every POST."""
     with transaction.atomic():
         if not fence():
             return NextStep.nothing()
-        if devserver.submit_attempts >= MAX_CREATE_POSTS:
+        if devserver.submit_attempts >= settings.DEVSERVER_MAX_CREATE_POSTS:
             # The lost answer's error stays on the row: it is the last thing the cloud said.
             reject(
                 devserver,
-                message="The cloud never confirmed the request and the server did not appear.",
+                message=f"The cloud confirmed none of {devserver.submit_attempts} create calls "
+                "and the server did not appear.",
                 error_code=devserver.error_code,
                 error_msg=devserver.error_msg,
                 request_id=devserver.error_request_id,
             )
             return NextStep.nothing()
+        countdown = backoff_seconds(devserver.submit_attempts - 1, first=1.0, most=WAIT_MOST_SECONDS)
         set_status(
             devserver,
             QUEUED,
             message="The server did not appear in the cloud; submitting once more.",
-            next_attempt_at=None,
+            create_posted_at=None,
+            next_attempt_at=_after(countdown),
         )
-    return NextStep(Step.RETRY_SUBMIT)
+    return NextStep(Step.RETRY_SUBMIT, countdown=countdown)
 
 
 def _keep_checking(
