@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 import redis
+from celery import Celery
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SERVER_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -176,9 +177,21 @@ def emulator(folder: Path, *, extra_args: Sequence[str] | None = None) -> Iterat
         running.stop()
 
 
-def _worker_answers() -> bool:
+def celery_app_for(redis_server: PrivateRedis) -> Celery:
+    """The dashboard's Celery settings with the private Redis as the broker: a process whose Django
+    points at another Redis (a test's) sends and pings through it."""
+    app = Celery("dashboard", broker=redis_server.url, set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    return app
+
+
+def _default_app() -> Celery:
     from dashboard.celery import app
 
+    return app
+
+
+def _worker_answers(app: Celery) -> bool:
     return bool(app.control.ping(timeout=0.5))
 
 
@@ -191,9 +204,10 @@ def worker_queues() -> tuple[str, ...]:
 
 @contextmanager
 def celery_worker(
-    environment: dict[str, str], log_path: Path, *, concurrency: int = 4
+    environment: dict[str, str], log_path: Path, *, concurrency: int = 4, app: Celery | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `celery -A dashboard worker` process (thread pool) on Redis db 4, stopped warm at the end."""
+    """A real `celery -A dashboard worker` process (thread pool) on the environment's broker, stopped
+    warm at the end; `app` is this process's way to that broker (Django's own by default)."""
     command = [
         sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool", "threads",
         "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
@@ -210,7 +224,7 @@ def celery_worker(
         )
     try:
         deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
-        while not _worker_answers():
+        while not _worker_answers(app or _default_app()):
             if process.poll() is not None or time.monotonic() > deadline:
                 log_tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
                 raise RuntimeError(f"the Celery worker did not start; the end of its log:\n{log_tail}")
@@ -233,14 +247,16 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 # Requests -----------------------------------------------------------------------------------------------
 
 
-def queue_requests(owner: object, account: object, *, prefix: str, count: int) -> list:
+def queue_requests(
+    owner: object, account: object, *, prefix: str, count: int, app: Celery | None = None
+) -> list:
     """`count` queued rows on the account, each handed to the worker as the request service would."""
     from devservers import tasks
     from tests.fixtures.world import make_devserver
 
     rows = [make_devserver(owner, account, name=f"{prefix}-{index}", status="QUEUED") for index in range(count)]
     for row in rows:
-        tasks.submit_devserver.delay(row.pk)
+        (app or _default_app()).send_task(tasks.submit_devserver.name, (row.pk,))
     return rows
 
 

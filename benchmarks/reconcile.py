@@ -10,23 +10,22 @@ queries and rows changed. Exits 1 if a tracked row does not end with the cloud's
 whose server is gone is not marked DELETED, the second pass changes anything, or more list pages
 were fetched than the list has.
 
+A steady account's calls a minute at 100 to 10,000 servers: `benchmarks/reconcile_steady.py`.
+
     .venv/bin/python -m benchmarks.reconcile [--servers 1200]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchmarks import harness
+from benchmarks import account_fill, harness
 from tests.dashboard import forms_data
 
 if TYPE_CHECKING:
@@ -38,20 +37,11 @@ if TYPE_CHECKING:
     from tests.fixtures.emulator import EmulatorHandle
 
 LIST_ROUTE = "GET /v1/{project_id}/dev-servers/all"
-SERVERS_PER_CREATE = 10  # the most one create call may ask for
-CREATE_THREADS = 8
 LIST_PAGE_SIZE = 1024
 UNTRACKED_SHARE = 0.05
 GONE_ROWS = 20
 FLAVOR = forms_data.SEED_FLAVOR
 IMAGE_ID = forms_data.SEED_IMAGE_ID
-
-
-@dataclass(frozen=True)
-class Network:
-    vpc_id: str
-    subnet_id: str
-    security_group_id: str
 
 
 @dataclass
@@ -65,91 +55,27 @@ class PassFigures:
     events_written: int
 
 
-def _emulator_args(folder: Path) -> list[str]:
+def emulator_args(folder: Path) -> list[str]:
     """The built-in credentials and project, with a quota large enough for the benchmark."""
-    from modelarts_emulator import config
-    from tests.fixtures.emulator import FAST_LIFECYCLE_ARGS
-
-    document = {
-        "region": config.DEFAULT_REGION,
-        "domain": config.DEFAULT_IAM_DOMAIN,
-        "projects": [
-            {"id": config.DEFAULT_PROJECT_ID, "name": config.DEFAULT_PROJECT_NAME, "server_quota": 10_000}
-        ],
-        "access_keys": [
-            {
-                "access_key": config.DEFAULT_ACCESS_KEY,
-                "secret_key": config.DEFAULT_SECRET_KEY,
-                "user_id": config.DEFAULT_USER_ID,
-                "user_name": config.DEFAULT_USER_NAME,
-                "projects": [config.DEFAULT_PROJECT_ID],
-            }
-        ],
-    }
-    path = folder / "emulator-config.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return ["--config", str(path), *FAST_LIFECYCLE_ARGS]
+    return account_fill.emulator_args(folder, quota=10_000)
 
 
-def _account(handle: EmulatorHandle) -> CloudAccount:
+def benchmark_account(handle: EmulatorHandle) -> CloudAccount:
     from tests.fixtures.dashboard import emulator_account
 
     return emulator_account(handle, name="Benchmark emulator")
 
 
-def _networks(client: ModelArtsClient) -> list[Network]:
-    """Every subnet of the catalogue with a security group of its VPC: each /24 holds a few hundred servers."""
-    networks = []
-    for vpc in client.list_vpcs():
-        groups = client.list_security_groups(vpc.id)
-        networks.extend(
-            Network(vpc_id=vpc.id, subnet_id=subnet.id, security_group_id=groups[0].id)
-            for subnet in client.list_subnets(vpc.id)
-        )
-    return networks
-
-
-def _create_batches(servers: int, networks: list[Network]) -> Iterator[tuple[str, int, Network]]:
-    batches = math.ceil(servers / SERVERS_PER_CREATE)
-    for number in range(batches):
-        count = min(SERVERS_PER_CREATE, servers - number * SERVERS_PER_CREATE)
-        yield f"rec-{number:03d}", count, networks[number % len(networks)]
-
-
 def buy_servers(client: ModelArtsClient, servers: int) -> None:
-    from modelarts_client import CreateServerRequest, ServerNetwork
-
-    def create(batch: tuple[str, int, Network]) -> None:
-        name, count, network = batch
-        client.create_dev_server(
-            CreateServerRequest(
-                name=name,
-                count=count,
-                flavor=FLAVOR,
-                image_id=IMAGE_ID,
-                key_pair_name="KeyPair-dev",
-                network=ServerNetwork(
-                    vpc_id=network.vpc_id,
-                    subnet_id=network.subnet_id,
-                    security_group_id=network.security_group_id,
-                ),
-            )
-        )
-
-    with ThreadPoolExecutor(max_workers=CREATE_THREADS) as pool:
-        list(pool.map(create, _create_batches(servers, _networks(client))))
+    account_fill.prefill(client, servers, account_fill.networks_of(client))
 
 
-def _all_running(client: ModelArtsClient) -> bool:
+def all_running(client: ModelArtsClient) -> bool:
     return all(server.status == "RUNNING" for server in client.iter_dev_servers(all_users=True))
 
 
-def make_rows(owner: User, account: CloudAccount, cloud: list[CloudServer]) -> tuple[list[int], list[int]]:
-    """Rows for most servers, stale (CREATING, no snapshot), plus rows whose server is gone; their ids."""
-    from devservers.models import DevServer
-
-    untracked = max(1, int(len(cloud) * UNTRACKED_SHARE))
-    common = {
+def row_fields(owner: User, account: CloudAccount) -> dict[str, object]:
+    return {
         "owner": owner,
         "account": account,
         "flavor": FLAVOR,
@@ -161,6 +87,14 @@ def make_rows(owner: User, account: CloudAccount, cloud: list[CloudServer]) -> t
         "key_pair_name": "KeyPair-dev",
         "status": "CREATING",
     }
+
+
+def make_rows(owner: User, account: CloudAccount, cloud: list[CloudServer]) -> tuple[list[int], list[int]]:
+    """Rows for most servers, stale (CREATING, no snapshot), plus rows whose server is gone; their ids."""
+    from devservers.models import DevServer
+
+    untracked = max(1, int(len(cloud) * UNTRACKED_SHARE))
+    common = row_fields(owner, account)
     tracked = DevServer.objects.bulk_create(
         DevServer(name=server.name, cloud_id=server.id, **common) for server in cloud[untracked:]
     )
@@ -288,12 +222,12 @@ def main(argv: list[str] | None = None) -> int:
 
         from devservers.cloud import client_for
 
-        with harness.emulator(folder, extra_args=_emulator_args(folder)) as handle:
+        with harness.emulator(folder, extra_args=emulator_args(folder)) as handle:
             started = time.monotonic()
-            account = _account(handle)
+            account = benchmark_account(handle)
             client = client_for(account)
             buy_servers(client, options.servers)
-            if not harness.wait_until(lambda: _all_running(client), timeout=30, interval=0.5):
+            if not harness.wait_until(lambda: all_running(client), timeout=30, interval=0.5):
                 raise RuntimeError("the bought servers did not all reach RUNNING")
             cloud = list(client.iter_dev_servers(all_users=True))
             owner = User.objects.create_user("bench-reconciler")

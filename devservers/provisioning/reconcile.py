@@ -1,8 +1,15 @@
-"""Reconciling an account: its whole list applied to its rows, imports, lost submissions, slow creates."""
+"""Reconciling an account: its whole list applied to its rows, imports, lost submissions, slow creates.
 
-from datetime import datetime, timedelta
+The full walk's interval grows with its pages, so a steady account costs one list call a beat
+(two a minute at the default 30 s) at any size; a changing server is followed on its own by its
+show calls (follow.py), and a row is marked gone only when a show answers that it does not exist.
+"""
+
+import math
+from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -21,6 +28,39 @@ from devservers.models import (
 from devservers.provisioning.follow import apply_snapshot, confirm_gone
 from devservers.provisioning.imports import import_unknown_servers
 from modelarts_client import statuses as cloud_statuses
+from modelarts_client.client import MAX_LIST_PAGE_SIZE
+
+
+def list_pages(servers: int) -> int:
+    """The list calls a walk of this many servers makes at most (a service may answer in one)."""
+    return max(1, math.ceil(servers / MAX_LIST_PAGE_SIZE))
+
+
+def beats_between_walks(pages: int) -> int:
+    """A walk of N pages waits N beats for the next one: one list call a beat, whatever the size."""
+    return max(1, pages)
+
+
+def claim_walk(*, account_id: int) -> bool:
+    """Count one beat down; when the walk is due, claim it, so that no other beat walks the account
+    before as many beats as its last walk's pages have passed."""
+    with transaction.atomic():
+        account = (
+            CloudAccount.objects.select_for_update().only("walk_pages", "beats_to_walk").get(pk=account_id)
+        )
+        due = account.beats_to_walk <= 1
+        account.beats_to_walk = beats_between_walks(account.walk_pages) if due else account.beats_to_walk - 1
+        account.save(update_fields=["beats_to_walk"])
+    return due
+
+
+def reconcile_on_beat(*, account_id: int) -> list[int]:
+    """One beat for an account: the full walk when its turn has come, else only the checks that need
+    no cloud call; return the rows whose submission needs a new task."""
+    if claim_walk(account_id=account_id):
+        return reconcile_account(account_id=account_id)
+    flag_slow_devservers(account_id=account_id)
+    return abandoned_submissions(account_id=account_id)
 
 
 def reconcile_account(*, account_id: int) -> list[int]:
@@ -31,6 +71,10 @@ def reconcile_account(*, account_id: int) -> list[int]:
     servers_by_id = {
         server.id: server for server in client_for(account).iter_dev_servers(all_users=True) if server.id
     }
+    pages = list_pages(len(servers_by_id))
+    CloudAccount.objects.filter(pk=account_id).update(
+        walk_pages=pages, beats_to_walk=beats_between_walks(pages)
+    )
     tracked = (
         DevServer.objects.filter(account=account).exclude(cloud_id="").exclude(status=cloud_statuses.DELETED)
     )
@@ -52,14 +96,10 @@ def reconcile_account(*, account_id: int) -> list[int]:
     return abandoned_submissions(account_id=account_id)
 
 
-# Longer than any countdown the flow sets is late by, however busy the worker: then the task is lost.
-LOST_TASK_GRACE = timedelta(minutes=2)
-
-
 def _overdue(now: datetime) -> Q:
     """A row whose next try is long past, or that never had one and has not moved for a while: its
     task was lost (the worker died, or Redis lost the queue)."""
-    long_ago = now - LOST_TASK_GRACE
+    long_ago = now - settings.DEVSERVER_LOST_TASK_GRACE
     return Q(next_attempt_at__lt=long_ago) | Q(next_attempt_at__isnull=True, updated_at__lt=long_ago)
 
 
