@@ -2,11 +2,14 @@
 
 Fills a throw-away PostgreSQL database (bulk_create) with rows across 8 teams, then asks, through
 Django's test Client with DEBUG off, for the Instances page and its rows fragment (a team member, a
-team admin and a superuser) and the review page and its fragment (the admin and the superuser);
-then exports the admin's and the superuser's CSV. Exits 1 if a page's query count grows with the
-rows, or a page does not answer 200.
+team admin and a superuser) and the review page and its fragment (the admin and the superuser; the
+admin's sorted by name and by owner, a rare name search, the approval queue's page 2); then exports
+the admin's and the superuser's CSV. Every row has the status event that brought it to its status,
+as the cost figures read them. Last, team 0 is filled to `--big-team` rows and its member's list
+and its admin's review are asked for. Exits 1 if a page's query count changes with the rows, or a
+page does not answer 200.
 
-    .venv/bin/python -m benchmarks.scale [--sizes 10,1000,10000,100000] [--requests 20]
+    .venv/bin/python -m benchmarks.scale [--sizes 10,1000,10000,100000] [--requests 20] [--big-team 30000]
 """
 
 from __future__ import annotations
@@ -51,8 +54,18 @@ PAGES = [
     ("review", "admin", "/devservers/review/", False),
     ("review fragment", "admin", "/devservers/review/?status=RUNNING", True),
     ("review, sort by name", "admin", "/devservers/review/?sort=name", False),
+    ("review, sort by owner", "admin", "/devservers/review/?sort=owner", False),
+    ("review, rare name search", "admin", "/devservers/review/?q=scale-0000", True),
+    ("approval queue, page 2", "admin", "/devservers/review/?pending_page=2", False),
     ("review", "superuser", "/devservers/review/", False),
     ("review fragment", "superuser", "/devservers/review/?sort=-age", True),
+]
+# The issue's done-when: a member of a team of this many rows (more rows added to team 0 after the sizes).
+BIG_TEAM_PAGES = [
+    ("list, big team", "member", "/devservers/", False),
+    ("list rows fragment, big team", "member", "/devservers/rows/", True),
+    ("list, big team, rare name search", "member", "/devservers/?scope=team&q=scale-0000", False),
+    ("review, big team", "admin", "/devservers/review/", False),
 ]
 
 
@@ -106,19 +119,20 @@ def make_world() -> World:
     return world
 
 
-def fill_to(world: World, size: int) -> None:
-    """Add rows until the table holds `size`, spread over the teams and their members."""
+def fill_to(world: World, size: int, *, only_team: int | None = None) -> None:
+    """Add rows until the table holds `size`, spread over the teams and their members (or all in
+    `only_team`), each with the status event that brought it to its status, as the flow writes one."""
     from django.db import connection
 
-    from devservers.models import DevServer
+    from devservers.models import DevServer, DevServerEvent
     from tests.dashboard import forms_data
 
     have = DevServer.objects.count()
     for start in range(have, size, BATCH):
-        DevServer.objects.bulk_create(
+        made = DevServer.objects.bulk_create(
             DevServer(
-                owner=world.members[index % TEAMS][index // TEAMS % MEMBERS_PER_TEAM],
-                team=world.teams[index % TEAMS],
+                owner=world.members[team_of(index, only_team)][index // TEAMS % MEMBERS_PER_TEAM],
+                team=world.teams[team_of(index, only_team)],
                 account=world.account,
                 name=f"scale-{index:06d}",
                 flavor=FLAVORS[index % len(FLAVORS)],
@@ -136,9 +150,30 @@ def fill_to(world: World, size: int) -> None:
             )
             for index in range(start, min(size, start + BATCH))
         )
+        DevServerEvent.objects.bulk_create(
+            DevServerEvent(
+                devserver=row,
+                created_at=row.created_at,
+                kind=DevServerEvent.Kind.STATUS,
+                status_from="QUEUED",
+                status_to=row.status,
+            )
+            for row in made
+        )
     with connection.cursor() as cursor:
         # Fresh statistics and visibility map, as autovacuum would have them on a live table.
         cursor.execute("VACUUM ANALYZE devservers_devserver")
+        cursor.execute("VACUUM ANALYZE devservers_devserverevent")
+
+
+def team_of(index: int, only_team: int | None) -> int:
+    return index % TEAMS if only_team is None else only_team
+
+
+def team_rows(world: World, team_index: int) -> int:
+    from devservers.models import DevServer
+
+    return DevServer.objects.filter(team=world.teams[team_index]).count()
 
 
 def logged_in(user: User) -> Client:
@@ -184,14 +219,15 @@ def measure_csv(client: Client) -> tuple[int, float]:
     return lines - 1, time.perf_counter() - started
 
 
-def run_size(world: World, size: int, requests: int, clients: dict[str, Client]) -> list[PageFigures]:
+def run_size(
+    world: World, size: int, requests: int, clients: dict[str, Client], pages: list = PAGES
+) -> list[PageFigures]:
     from django.test.utils import override_settings
 
-    fill_to(world, size)
     cursor = _second_page_cursor(world.users["member"]) if size // TEAMS > 50 else 0
     results = []
     with override_settings(DEBUG=False):
-        for label, who, path, fragment in PAGES:
+        for label, who, path, fragment in pages:
             if "{cursor}" in path and not cursor:
                 continue
             figures = PageFigures(label=label, who=who, size=size)
@@ -227,7 +263,9 @@ def check(results: list[PageFigures]) -> list[str]:
     return broken
 
 
-def print_results(results: list[PageFigures]) -> None:
+def print_results(
+    results: list[PageFigures], *, title: str = "Pages (Django test Client, DEBUG off, one client, serial)"
+) -> None:
     harness.print_table(
         ["page", "who", "rows", "queries", "p50", "p95", "body"],
         [
@@ -242,7 +280,7 @@ def print_results(results: list[PageFigures]) -> None:
             ]
             for item in sorted(results, key=lambda item: (item.label, item.who, item.size))
         ],
-        title="Pages (Django test Client, DEBUG off, one client, serial)",
+        title=title,
     )
 
 
@@ -252,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="10,1000,10000,100000", help="rows in the table, comma-separated")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page and size")
+    parser.add_argument(
+        "--big-team", type=int, default=30000, help="then rows in one team, for its member's list (0: skip)"
+    )
     options = parser.parse_args(argv)
     sizes = sorted(int(size) for size in options.sizes.split(","))
     harness.print_context("Benchmark: pages at scale")
@@ -262,9 +303,20 @@ def main(argv: list[str] | None = None) -> int:
         results: list[PageFigures] = []
         csv_rows: list[list[object]] = []
         for size in sizes:
+            fill_to(world, size)
             results += run_size(world, size, options.requests, clients)
             csv_rows += csv_figures(clients, size)
             print(f"  measured at {size:,} rows", flush=True)
+        if options.big_team:
+            have = team_rows(world, 0)
+            total = sizes[-1] + max(0, options.big_team - have)
+            fill_to(world, total, only_team=0)
+            big = run_size(world, total, options.requests, clients, BIG_TEAM_PAGES)
+            print(
+                f"  measured with team 0 at {team_rows(world, 0):,} rows ({total:,} in the table)", flush=True
+            )
+            print_results(big, title=f"A team of {team_rows(world, 0):,} rows ({total:,} in the table)")
+            results += big
         print_results(results)
         harness.print_table(
             ["rows in the table", "who", "CSV rows", "time", "rows/s"],

@@ -12,14 +12,16 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
+from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.estimates import Estimate
 from devservers.costs.money import Money
-from devservers.costs.spend import row_costs
 from devservers.models import FINAL_STATUSES, DevServer, Team, TeamPolicy
 
 ALERT_PERCENTS = (100, 80)
-UNKNOWN_PRICE_REASON = "price unknown, so the budget cannot be checked"
+UNKNOWN_PRICE_REASON = gettext_noop("price unknown, so the budget cannot be checked")
 
 
 def month_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -45,21 +47,43 @@ class MonthSpend:
         return self.spent.plus(self.to_come)
 
 
+def _month_rows(rows: QuerySet[DevServer], *, currency: str, start: datetime) -> QuerySet[DevServer]:
+    # A row that ended before the month began cannot have billed in it.
+    return rows.filter(account__currency=currency).exclude(status__in=FINAL_STATUSES, updated_at__lt=start)
+
+
+def _month_spend_of(groups: list[CostGroup], currency: str) -> MonthSpend:
+    spent, to_come, unpriced = Decimal(0), Decimal(0), 0
+    for group in groups:
+        if group.rate.amount is None:
+            unpriced += group.billed_or_billing_rows
+            continue
+        spent += group.spent.amount
+        to_come += group.to_come.amount
+    return MonthSpend(Money(spent, currency), Money(to_come, currency), unpriced)
+
+
 def month_spend(rows: QuerySet[DevServer], *, currency: str, now: datetime) -> MonthSpend:
     start, end = month_bounds(now)
-    # A row that ended before the month began cannot have billed in it.
-    rows = rows.filter(account__currency=currency).exclude(status__in=FINAL_STATUSES, updated_at__lt=start)
-    rows = rows.select_related("account")
-    spent, to_come, unpriced = Decimal(0), Decimal(0), 0
-    for cost in row_costs(rows, since=start, now=now).values():
-        if cost.rate.amount is None:
-            unpriced += bool(cost.billed_hours or cost.billing_now)
-            continue
-        spent += cost.spent.amount or 0
-        if cost.billing_now:
-            until = min(end, cost.billing_until) if cost.billing_until else end
-            to_come += cost.rate.amount * _hours((until - now).total_seconds())
-    return MonthSpend(Money(spent, currency), Money(to_come, currency), unpriced)
+    groups = cost_groups(
+        _month_rows(rows, currency=currency, start=start), (), since=start, now=now, until=end
+    )
+    return _month_spend_of(groups, currency)
+
+
+def month_spend_by_owner(
+    rows: QuerySet[DevServer], *, currency: str, now: datetime
+) -> tuple[MonthSpend, dict[int | None, MonthSpend]]:
+    """The rows' month spend together and per owner, from one aggregate."""
+    start, end = month_bounds(now)
+    month_rows = _month_rows(rows, currency=currency, start=start)
+    groups = cost_groups(month_rows, ("owner_id",), since=start, now=now, until=end)
+    by_owner: dict[int | None, list[CostGroup]] = {}
+    for group in groups:
+        by_owner.setdefault(group.keys["owner_id"], []).append(group)
+    return _month_spend_of(groups, currency), {
+        owner_id: _month_spend_of(owned, currency) for owner_id, owned in by_owner.items()
+    }
 
 
 def request_to_come(estimate: Estimate, *, now: datetime) -> Money:
@@ -82,17 +106,22 @@ def _over(whose: str, budget: Decimal, spend: MonthSpend, added: Money) -> str |
     projected = spend.projected.plus(added)
     if projected.amount is None or projected.amount <= budget:
         return None
-    return (
-        f"over {whose} monthly budget of {Money(budget, added.currency)}: {projected} projected for this month "
-        f"({spend.spent} spent so far, {spend.to_come} more from what runs now until the month ends, "
-        f"{added} for this request{_left_out(spend.unpriced)})"
-    )
+    return _(
+        "over %(whose)s monthly budget of %(budget)s: %(projected)s projected for this month "
+        "(%(spent)s spent so far, %(to_come)s more from what runs now until the month ends, "
+        "%(added)s for this request%(left_out)s)"
+    ) % {
+        "whose": whose, "budget": Money(budget, added.currency), "projected": projected, "spent": spend.spent,
+        "to_come": spend.to_come, "added": added, "left_out": _left_out(spend.unpriced),
+    }
 
 
 def _left_out(unpriced: int) -> str:
-    return (
-        f"; not counting {unpriced} server{'s' if unpriced != 1 else ''} of unknown price" if unpriced else ""
-    )
+    if not unpriced:
+        return ""
+    return ngettext(
+        "; not counting %(count)s server of unknown price", "; not counting %(count)s servers of unknown price", unpriced
+    ) % {"count": unpriced}
 
 
 def check_request(
@@ -106,10 +135,10 @@ def check_request(
 ) -> list[BudgetFinding]:
     """Why a request would take the projected month over the team's or the member's budget."""
     budgets = [
-        (policy.monthly_budget, f"team {team}'s", DevServer.objects.filter(team=team)),
+        (policy.monthly_budget, _("team %(team)s's") % {"team": team}, DevServer.objects.filter(team=team)),
         (
             policy.member_monthly_budget,
-            f"{owner.get_username()}'s",
+            _("%(name)s's") % {"name": owner.get_username()},
             DevServer.objects.filter(team=team, owner=owner),
         ),
     ]
@@ -117,7 +146,7 @@ def check_request(
     if not budgets:
         return []
     if not estimate.is_known:
-        return [BudgetFinding(UNKNOWN_PRICE_REASON, price_unknown=True)]
+        return [BudgetFinding(_(UNKNOWN_PRICE_REASON), price_unknown=True)]
     added = request_to_come(estimate, now=now)
     findings = []
     for budget, whose, rows in budgets:
@@ -139,11 +168,15 @@ class BudgetAlert:
 
     @property
     def message(self) -> str:
-        state = "over the monthly budget" if self.level >= 100 else f"at {self.level}% of the monthly budget"
-        return (
-            f"{self.whose}: {state}, {self.spent} spent of {self.budget} ({self.percent}%)"
-            f"{_left_out(self.unpriced)}."
+        state = (
+            _("over the monthly budget")
+            if self.level >= 100
+            else _("at %(level)s%% of the monthly budget") % {"level": self.level}
         )
+        return _("%(whose)s: %(state)s, %(spent)s spent of %(budget)s (%(percent)s%%)%(left_out)s.") % {
+            "whose": self.whose, "state": state, "spent": self.spent, "budget": self.budget,
+            "percent": self.percent, "left_out": _left_out(self.unpriced),
+        }
 
 
 def _alert(whose: str, team: Team, budget: Decimal, spend: MonthSpend) -> BudgetAlert | None:
@@ -160,16 +193,17 @@ def budget_alerts(teams: QuerySet[Team], *, now: datetime) -> list[BudgetAlert]:
     alerts = []
     for team in teams.select_related("policy").prefetch_related("accounts", "memberships__user"):
         policy = getattr(team, "policy", None)
-        if policy is None:
+        if policy is None or (policy.monthly_budget is None and policy.member_monthly_budget is None):
             continue
         for currency in sorted({account.currency for account in team.accounts.all()}):
             rows = DevServer.objects.filter(team=team)
+            spend, by_owner = month_spend_by_owner(rows, currency=currency, now=now)
             if policy.monthly_budget is not None:
-                spend = month_spend(rows, currency=currency, now=now)
-                alerts.append(_alert(f"Team {team}", team, policy.monthly_budget, spend))
+                alerts.append(_alert(_("Team %(team)s") % {"team": team}, team, policy.monthly_budget, spend))
             if policy.member_monthly_budget is not None:
+                nothing = MonthSpend(Money(Decimal(0), currency), Money(Decimal(0), currency))
                 for membership in team.memberships.all():
-                    spend = month_spend(rows.filter(owner=membership.user), currency=currency, now=now)
-                    whose = f"{membership.user.get_username()} in team {team}"
-                    alerts.append(_alert(whose, team, policy.member_monthly_budget, spend))
+                    whose = _("%(name)s in team %(team)s") % {"name": membership.user.get_username(), "team": team}
+                    member_spend = by_owner.get(membership.user_id, nothing)
+                    alerts.append(_alert(whose, team, policy.member_monthly_budget, member_spend))
     return [alert for alert in alerts if alert is not None]

@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from devservers.costs.money import Money
 from devservers.costs.prices import HOURS_PER_30_DAYS, PERIOD_HOURS, PRE_PAID, FlavorPrices
-
-_PERIOD_WORDS = {"HOUR": "hour", "DAY": "day", "WEEK": "week", "MONTH": "month", "YEAR": "year"}
 
 
 @dataclass(frozen=True)
@@ -35,19 +36,31 @@ class Estimate:
     @property
     def period_label(self) -> str:
         """ "2 months", "1 year"."""
-        word = _PERIOD_WORDS.get(self.period_type, self.period_type.lower())
-        return f"{self.period_num} {word}{'s' if self.period_num != 1 else ''}"
+        count = self.period_num or 0
+        words = {
+            "HOUR": ngettext("%(count)s hour", "%(count)s hours", count),
+            "DAY": ngettext("%(count)s day", "%(count)s days", count),
+            "WEEK": ngettext("%(count)s week", "%(count)s weeks", count),
+            "MONTH": ngettext("%(count)s month", "%(count)s months", count),
+            "YEAR": ngettext("%(count)s year", "%(count)s years", count),
+        }
+        fallback = f"%(count)s {self.period_type.lower()}{'s' if count != 1 else ''}"
+        return words.get(self.period_type, fallback) % {"count": self.period_num}
 
     @property
     def servers_label(self) -> str:
-        return f"{self.count} server{'s' if self.count != 1 else ''}"
+        return ngettext("%(count)s server", "%(count)s servers", self.count) % {"count": self.count}
 
     @property
     def summary(self) -> str:
         """One line for a reason or a table cell."""
         if self.is_prepaid:
-            return f"{self.total} for {self.servers_label}, {self.period_label} prepaid"
-        return f"{self.per_hour} per hour, {self.per_30_days} per 30 days"
+            return _("%(total)s for %(servers)s, %(period)s prepaid") % {
+                "total": self.total, "servers": self.servers_label, "period": self.period_label
+            }
+        return _("%(per_hour)s per hour, %(per_30_days)s per 30 days") % {
+            "per_hour": self.per_hour, "per_30_days": self.per_30_days
+        }
 
 
 def estimate(

@@ -4,7 +4,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-UNKNOWN_PRICE = "price unknown"
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+UNKNOWN_PRICE = gettext_noop("price unknown")  # the CSV keeps it in English; pages translate it
 _CENT = Decimal("0.01")
 _TEN_THOUSANDTH = Decimal("0.0001")
 
@@ -32,7 +35,7 @@ class Money:
 
     @property
     def label(self) -> str:
-        return f"{format_amount(self.amount)} {self.currency}" if self.amount is not None else UNKNOWN_PRICE
+        return f"{format_amount(self.amount)} {self.currency}" if self.amount is not None else _(UNKNOWN_PRICE)
 
     def __str__(self) -> str:
         return self.label
@@ -55,9 +58,10 @@ class MoneySum:
     amounts: dict[str, Decimal] = field(default_factory=dict)
     unpriced: int = 0
 
-    def add(self, money: Money) -> None:
+    def add(self, money: Money, *, rows: int = 1) -> None:
+        """Add what `rows` rows cost together; of unknown price, each of them is counted as unpriced."""
         if money.amount is None:
-            self.unpriced += 1
+            self.unpriced += rows
         else:
             self.amounts[money.currency] = self.amounts.get(money.currency, Decimal(0)) + money.amount
 
@@ -78,8 +82,8 @@ class MoneySum:
         )
         if not self.unpriced:
             return known or "0.00"
-        unknown = f"{self.unpriced} of unknown price"
-        return f"{known} (and {unknown})" if known else UNKNOWN_PRICE
+        unknown = _("%(count)s of unknown price") % {"count": self.unpriced}
+        return _("%(known)s (and %(unknown)s)") % {"known": known, "unknown": unknown} if known else _(UNKNOWN_PRICE)
 
     def __str__(self) -> str:
         return self.label

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.budgets import month_bounds
 from devservers.costs.estimates import Estimate, estimate
-from devservers.costs.money import Money, MoneySum
+from devservers.costs.money import MoneySum
 from devservers.costs.prices import FlavorPrices, catalogue_prices
 from devservers.costs.spend import RowCost, row_costs
 from devservers.models import NOT_HOLDING_STATUSES, DevServer
@@ -41,21 +43,21 @@ class PendingCost:
 
 
 def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, PendingCost]:
-    """For each request awaiting approval (their accounts loaded): what it will cost, and what its requester already runs."""
+    """For each request awaiting approval (their accounts loaded): what it will cost, and what its
+    requester already runs, summed in the database by requester and price."""
     pending = list(pending)
-    running = (
-        DevServer.objects.filter(
-            team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending}
-        )
-        .exclude(status__in=NOT_HOLDING_STATUSES)
-        .select_related("account")
-    )
-    running = list(running)
-    costs = row_costs(running, since=now, now=now)
-    billing: dict[tuple[int, int], list[Money]] = defaultdict(list)
-    for row in running:
-        if costs[row.pk].billing_now:
-            billing[(row.team_id, row.owner_id)].append(costs[row.pk].rate)
+    if not pending:
+        return {}
+    running = DevServer.objects.filter(
+        team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending}
+    ).exclude(status__in=NOT_HOLDING_STATUSES)
+    billing: dict[tuple[int, int], MoneySum] = defaultdict(MoneySum)
+    servers: dict[tuple[int, int], int] = defaultdict(int)
+    for group in cost_groups(running, ("team_id", "owner_id"), since=now, now=now, until=now):
+        if group.billing_now:
+            requester = (group.keys["team_id"], group.keys["owner_id"])
+            billing[requester].add(group.per_hour, rows=group.billing_now)
+            servers[requester] += group.billing_now
     # One catalogue read per currency for the whole queue, not one per request.
     prices = {
         currency: catalogue_prices(
@@ -66,8 +68,8 @@ def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, P
     return {
         row.pk: PendingCost(
             estimate=devserver_estimate(row, prices[row.account.currency][row.flavor]),
-            requester_running=len(billing[(row.team_id, row.owner_id)]),
-            requester_per_hour=MoneySum.of(billing[(row.team_id, row.owner_id)]),
+            requester_running=servers[(row.team_id, row.owner_id)],
+            requester_per_hour=billing[(row.team_id, row.owner_id)],
         )
         for row in pending
     }
@@ -88,48 +90,50 @@ class CostTotals:
     by_team: list[CostLine]
     by_owner: list[CostLine]
     by_flavor: list[CostLine]
-    rows: list[DevServer]  # the rows counted, in the order asked
-    costs: dict[int, RowCost]  # each row's, for its table cell and CSV line
+    costs: dict[int, RowCost]  # each shown row's, for its table cell
 
     @property
     def by(self) -> list[tuple[str, list[CostLine]]]:
         return [("team", self.by_team), ("owner", self.by_owner), ("flavor", self.by_flavor)]
 
 
-def _lines(groups: dict[str, list[Money]]) -> list[CostLine]:
-    return [CostLine(label, MoneySum.of(rates), len(rates)) for label, rates in sorted(groups.items())]
+class _Lines:
+    """Cost per hour of what bills now, line by line under a label."""
+
+    def __init__(self) -> None:
+        self.per_hour: dict[str, MoneySum] = defaultdict(MoneySum)
+        self.servers: dict[str, int] = defaultdict(int)
+
+    def add(self, label: str, group: CostGroup) -> None:
+        self.per_hour[label].add(group.per_hour, rows=group.billing_now)
+        self.servers[label] += group.billing_now
+
+    def lines(self) -> list[CostLine]:
+        return [CostLine(label, self.per_hour[label], self.servers[label]) for label in sorted(self.servers)]
 
 
-def cost_totals(rows: QuerySet[DevServer], *, now: datetime) -> CostTotals:
-    """Cost per hour of what bills now, by team, owner and flavor, and spend since the month began."""
+def cost_totals(rows: QuerySet[DevServer], *, now: datetime, shown: Iterable[DevServer]) -> CostTotals:
+    """Cost per hour of what bills now, by team, owner and flavor, and spend since the month began:
+    one aggregate over `rows` in the database; each row's own figures for the `shown` rows only."""
     start, _end = month_bounds(now)
-    rows = list(rows.select_related("account", "owner", "team"))
-    costs = row_costs(rows, since=start, now=now)
-    by: dict[str, dict[str, list[Money]]] = {
-        "team": defaultdict(list),
-        "owner": defaultdict(list),
-        "flavor": defaultdict(list),
-    }
-    billing = []
-    for row in rows:
-        cost = costs[row.pk]
-        if not cost.billing_now:
-            continue
-        billing.append(cost.rate)
-        by["team"][str(row.team or "no team")].append(cost.rate)
-        by["owner"][row.owner.get_username() if row.owner else "unknown"].append(cost.rate)
-        by["flavor"][row.flavor].append(cost.rate)
-    spent = MoneySum()
-    for cost in costs.values():
-        if cost.billed_hours:
-            spent.add(cost.spent)
+    groups = cost_groups(rows, ("team__name", "owner__username"), since=start, now=now, until=now)
+    by = {"team": _Lines(), "owner": _Lines(), "flavor": _Lines()}
+    per_hour, spent, billing = MoneySum(), MoneySum(), 0
+    for group in groups:
+        if group.billing_now:
+            per_hour.add(group.per_hour, rows=group.billing_now)
+            billing += group.billing_now
+            by["team"].add(str(group.keys["team__name"] or _("no team")), group)
+            by["owner"].add(str(group.keys["owner__username"] or _("unknown")), group)
+            by["flavor"].add(group.flavor, group)
+        if group.billed_rows:
+            spent.add(group.spent, rows=group.billed_rows)
     return CostTotals(
-        per_hour=MoneySum.of(billing),
-        billing=len(billing),
+        per_hour=per_hour,
+        billing=billing,
         spend_this_month=spent,
-        by_team=_lines(by["team"]),
-        by_owner=_lines(by["owner"]),
-        by_flavor=_lines(by["flavor"]),
-        rows=rows,
-        costs=costs,
+        by_team=by["team"].lines(),
+        by_owner=by["owner"].lines(),
+        by_flavor=by["flavor"].lines(),
+        costs=row_costs(shown, since=start, now=now),
     )

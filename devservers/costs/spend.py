@@ -31,9 +31,7 @@ NOT_BILLED_STATUSES = frozenset(
     | {cloud_statuses.STOPPED, cloud_statuses.DELETED, cloud_statuses.CREATE_FAILED}
 )
 # Statuses in which no server exists yet in the cloud: a prepaid period has not begun.
-_BEFORE_THE_CLOUD = frozenset(
-    {QUEUED, SUBMITTING, OUTCOME_UNKNOWN, AWAITING_APPROVAL, REJECTED, DECLINED, ""}
-)
+BEFORE_THE_CLOUD = frozenset({QUEUED, SUBMITTING, OUTCOME_UNKNOWN, AWAITING_APPROVAL, REJECTED, DECLINED, ""})
 _SECONDS_PER_HOUR = Decimal(3600)
 
 StatusChange = tuple[datetime, str]
@@ -64,7 +62,7 @@ def billed_intervals(devserver: DevServer, timeline: list[StatusChange], *, now:
             for start, end, status in _stretches(timeline, now)
             if status not in NOT_BILLED_STATUSES
         ]
-    began = next((when for when, status in timeline if status not in _BEFORE_THE_CLOUD), None)
+    began = next((when for when, status in timeline if status not in BEFORE_THE_CLOUD), None)
     period_end = prepaid_period_end(devserver, timeline)
     if began is None or period_end is None or began >= now or period_end == began:
         return []
@@ -83,7 +81,7 @@ def is_billing_now(devserver: DevServer, intervals: list[Interval], *, now: date
 
 
 def prepaid_period_end(devserver: DevServer, timeline: list[StatusChange]) -> datetime | None:
-    began = next((when for when, status in timeline if status not in _BEFORE_THE_CLOUD), None)
+    began = next((when for when, status in timeline if status not in BEFORE_THE_CLOUD), None)
     hours = PERIOD_HOURS.get(devserver.period_type, 0) * (devserver.period_num or 0)
     return began + timedelta(hours=hours) if began is not None else None
 

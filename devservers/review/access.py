@@ -18,7 +18,12 @@ def may_review(user: AbstractBaseUser) -> bool:
 def review_scope(user: AbstractBaseUser) -> QuerySet[DevServer]:
     """Every row the review page covers: the admin's teams' rows; for a superuser, every row."""
     rows = selectors.devservers_visible_to(user)
-    return rows if user.is_superuser else rows.filter(team__in=review_teams(user))
+    if user.is_superuser:
+        return rows
+    # An admin's teams' rows are all visible to the admin: filtering by the teams alone, as a list of
+    # ids, lets each query read the (team, …) indexes instead of OR-ing in the owner's rows.
+    team_ids = list(review_teams(user).values_list("pk", flat=True))
+    return DevServer.objects.select_related("owner", "account", "team").filter(team_id__in=team_ids)
 
 
 def review_live_scopes(user: AbstractBaseUser) -> list[str]:

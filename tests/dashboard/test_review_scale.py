@@ -4,13 +4,14 @@ rows, sorts an index serves, the approval queue paged, and the CSV streamed a ch
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from devservers.models import AWAITING_APPROVAL, DevServer
+from devservers.models import AWAITING_APPROVAL, DevServer, DevServerEvent, Membership, TeamPolicy
 from devservers.review import exports
 from devservers.review.sorting import sort_ordering, sorted_by_default
 from tests.fixtures.dashboard import logged_in
@@ -53,6 +54,89 @@ def test_the_review_page_costs_the_same_queries_for_5_rows_as_for_60(
     _rows(owner, account, team, 30, prefix="more-cpu", status="STOPPED")
     _rows(owner, account, team, 25, prefix="more-gpu", flavor=GPU_FLAVOR, accelerator_count=1)
     assert _queries(client, url, params, **headers) == small
+
+
+def test_the_review_costs_the_same_queries_whoever_owns_the_rows_and_whatever_they_cost(
+    teammate, owner, outsider, account, team
+):
+    """More owners, requesters, prices, prepaid rows, histories and budgets: still the same queries,
+    since the costs are summed in the database by price, not per row."""
+    Membership.objects.create(team=team, user=outsider, role=Membership.Role.MEMBER)
+    TeamPolicy.objects.update_or_create(
+        team=team, defaults={"monthly_budget": Decimal("1000"), "member_monthly_budget": Decimal("100")}
+    )
+    _rows(owner, account, team, 2, prefix="cpu")
+    _rows(owner, account, team, 2, prefix="wait", status=AWAITING_APPROVAL)
+    client = logged_in(teammate)
+    url = reverse("devservers:review")
+    _queries(client, url, {})  # the first request of a session also saves the session
+    small = _queries(client, url, {})
+
+    for who in (owner, teammate, outsider, None):
+        prefix = f"of-{who.username if who else 'nobody'}"
+        _rows(who, account, team, 4, prefix=f"{prefix}-run")
+        _rows(who, account, team, 3, prefix=f"{prefix}-wait", status=AWAITING_APPROVAL)
+        _rows(who, account, team, 2, prefix=f"{prefix}-gpu", flavor=GPU_FLAVOR, accelerator_count=1)
+        _rows(who, account, team, 2, prefix=f"{prefix}-odd", flavor="x9.unpriced", status="STOPPED")
+        _rows(
+            who, account, team, 2, prefix=f"{prefix}-prepaid",
+            charging_mode="PRE_PAID", period_type="MONTH", period_num=1,
+        )  # fmt: skip
+    for row in DevServer.objects.filter(name__contains="-run-"):
+        DevServerEvent.objects.create(
+            devserver=row, kind=DevServerEvent.Kind.STATUS, status_from="CREATING", status_to="RUNNING"
+        )
+
+    assert _queries(client, url, {}) == small
+
+
+def _rows_read(client, url: str, params: dict, **headers) -> int:
+    """How many rows the database handed back to the request, over all its queries."""
+    read = []
+
+    def count_rows(execute, sql, query_params, many, context):
+        result = execute(sql, query_params, many, context)
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            read.append(max(context["cursor"].rowcount, 0))
+        return result
+
+    with connection.execute_wrapper(count_rows):
+        assert client.get(url, params, **headers).status_code == 200
+    return sum(read)
+
+
+def _a_team_of_rows(owner, teammate, account, team, round_number: int) -> None:
+    prefix = f"r{round_number}"
+    _rows(owner, account, team, 30, prefix=f"{prefix}-cpu")
+    _rows(teammate, account, team, 5, prefix=f"{prefix}-gpu", flavor=GPU_FLAVOR, accelerator_count=1)
+    _rows(owner, account, team, 22, prefix=f"{prefix}-wait", status=AWAITING_APPROVAL)
+    _rows(
+        teammate,
+        account,
+        team,
+        3,
+        prefix=f"{prefix}-pre",
+        charging_mode="PRE_PAID",
+        period_type="MONTH",
+        period_num=1,
+    )
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "owner", "page": "2"}, {"q": "cpu", "billing": "POST_PAID"}])
+def test_the_review_page_reads_the_same_rows_from_a_team_three_times_as_big(
+    teammate, owner, account, team, params
+):
+    """Its totals, costs and queue are summed in the database: only a page of rows ever leaves it."""
+    _a_team_of_rows(owner, teammate, account, team, 1)
+    client = logged_in(teammate)
+    url = reverse("devservers:review")
+    _rows_read(client, url, params)  # the first request of a session also saves the session
+    before = _rows_read(client, url, params)
+
+    _a_team_of_rows(owner, teammate, account, team, 2)
+    _a_team_of_rows(owner, teammate, account, team, 3)
+
+    assert _rows_read(client, url, params) == before
 
 
 def test_the_filter_choices_come_from_the_index_and_the_memberships(teammate, owner, account, team):
