@@ -1,0 +1,160 @@
+"""What a change sends to each kind of open page: only the rows it touched that the user may see and
+the page shows, swapped out of band by their ids, plus the totals when they may have moved, and a new
+poll token (`data-live-token`) for the page's fallback poll. Rendered with the page's own partials."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import close_old_connections
+from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from devservers import live, selectors
+from devservers.costs.selectors import devserver_cost
+from devservers.instances import listing
+from devservers.instances.views import detail_context
+from devservers.push.channel import Change
+from devservers.review import access
+from devservers.review.filtersets import ReviewFilterSet
+from devservers.review.totals import review_totals
+
+
+@dataclass(frozen=True)
+class PushPage:
+    """An open page as its stream knows it: the scopes it watches and how it renders a change."""
+
+    scopes: list[str]
+    render: Callable[[Change], str]
+
+
+def _token(user: AbstractBaseUser, scopes: list[str]) -> str:
+    # Taken before the rows are read, as the pages do: a change in between makes the next poll answer.
+    return format_html('<i hidden data-live-token="{}"></i>', live.view_token(user_id=user.pk, scopes=scopes))
+
+
+def _gone(prefix: str, ids: set[int]) -> list[str]:
+    """Rows the page may show that left it (deleted, or no longer in its scope or filter)."""
+    return [format_html('<tr id="{}{}" hx-swap-oob="delete"></tr>', prefix, pk) for pk in sorted(ids)]
+
+
+def _table_part(rows: list[str]) -> list[str]:
+    """Table rows travel in a <template>: outside a table the HTML parser would drop their <tr> and <td>."""
+    return [format_html("<template>{}</template>", mark_safe("\n".join(rows)))] if rows else []
+
+
+def _fresh(render: Callable[[Change], str]) -> Callable[[Change], str]:
+    def rendered(change: Change) -> str:
+        # These threads serve many streams and no request: drop connections past their age, as a request would.
+        close_old_connections()
+        return render(change)
+
+    return rendered
+
+
+# The instance list ------------------------------------------------------------------------------------
+
+
+def list_page(request: HttpRequest) -> PushPage:
+    user = request.user
+    filters = listing.filters_from(request.GET)
+    first_page = "after" not in request.GET and "before" not in request.GET
+
+    def render(change: Change) -> str:
+        team_ids = listing.team_ids_of(user)  # access as it is now, not as it was when the page opened
+        parts = [_token(user, listing.live_scopes(user, filters.scope, team_ids))]
+        scoped = listing.scoped_rows(user, filters.scope, team_ids)
+        rows = list(
+            listing.filtered(scoped, filters)
+            .filter(pk__in=change.ids)
+            .select_related("owner", "account", "team")
+            .order_by("id")
+        )
+        actionable = listing.actionable_ids(user, rows)
+        table: list[str] = []
+        for row in rows:
+            context = {"devserver": row, "actionable_ids": actionable}
+            if row.pk in change.created and first_page:
+                # A new row goes on top of the first page (the page drops it if it is there already).
+                html = render_to_string("devservers/list.html#row", context, request)
+                table.append(
+                    format_html('<tbody hx-swap-oob="afterbegin:#devserver-rows tbody">{}</tbody>', html)
+                )
+            else:
+                table.append(render_to_string("devservers/list.html#row", {**context, "oob": True}, request))
+        parts += _table_part(table + _gone("devserver-", set(change.ids) - {row.pk for row in rows}))
+        if change.totals_may_change:
+            totals = selectors.status_totals(scoped)
+            parts.append(
+                render_to_string("devservers/list.html#totals", {"totals": totals, "oob": True}, request)
+            )
+        return "\n".join(parts)
+
+    team_ids = listing.team_ids_of(user)
+    return PushPage(scopes=listing.live_scopes(user, filters.scope, team_ids), render=_fresh(render))
+
+
+# The detail page --------------------------------------------------------------------------------------
+
+
+def detail_page(request: HttpRequest, devserver_id: int) -> PushPage:
+    selectors.devserver_for_user(request.user, devserver_id)  # 404 for a row the user may not see
+
+    def render(change: Change) -> str:
+        try:
+            context = detail_context(request, devserver_id)
+        except Http404:  # gone, or no longer the user's to see
+            return ""
+        return render_to_string("devservers/detail.html#panel", {**context, "oob": True}, request)
+
+    return PushPage(scopes=[live.devserver_scope(devserver_id)], render=_fresh(render))
+
+
+# The review page --------------------------------------------------------------------------------------
+
+
+def review_page(request: HttpRequest) -> PushPage:
+    user = request.user
+    if not access.may_review(user):
+        raise Http404
+
+    # Built once: its filters' choices cost a few queries; its rows are a lazy query read anew each time.
+    filterset = ReviewFilterSet(
+        request.GET,
+        scope=access.review_scope(user),
+        teams=access.review_teams(user),
+        every_team=user.is_superuser,
+    )
+    show_team = filterset.has_several_teams or user.is_superuser
+
+    def render(change: Change) -> str:
+        parts = [_token(user, access.review_live_scopes(user))]
+        rows = list(filterset.qs.filter(pk__in=change.ids))
+        now = timezone.now()
+        costs = {"costs": {row.pk: devserver_cost(row, now=now) for row in rows}}
+        table = [
+            render_to_string(
+                "devservers/review.html#row",
+                {"devserver": row, "costs": costs, "show_team": show_team, "oob": True},
+                request,
+            )
+            for row in rows
+        ]
+        parts += _table_part(table + _gone("review-row-", set(change.ids) - {row.pk for row in rows}))
+        if change.totals_may_change:
+            context = {"totals": review_totals(filterset.qs), "oob": True}
+            parts.append(render_to_string("devservers/review.html#totals_line", context, request))
+        return "\n".join(parts)
+
+    return PushPage(scopes=access.review_live_scopes(user), render=_fresh(render))
+
+
+def page_for(request: HttpRequest, kind: str, devserver_id: int | None) -> PushPage:
+    if kind == "detail" and devserver_id is not None:
+        return detail_page(request, devserver_id)
+    if kind == "review":
+        return review_page(request)
+    return list_page(request)

@@ -1,0 +1,146 @@
+"""Pushed live updates below the browser: every way a DevServer row is written publishes one change on
+the Redis channel after its transaction commits (and none when it rolls back), and what a stream sends
+a page holds only the touched rows its user may see. The browser side is tests/browser/test_live_push.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.test import RequestFactory
+from django.urls import reverse
+
+from devservers import history, live
+from devservers.models import DevServer
+from devservers.push import fragments
+from devservers.push.channel import Change, channel_name
+from tests.fixtures.dashboard import logged_in
+from tests.fixtures.world import make_devserver
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.pubsub = redis.Redis.from_url(settings.REDIS_URL).pubsub()
+        self.pubsub.subscribe(channel_name())
+        confirmed = self.pubsub.get_message(timeout=5)  # the subscription is live from here
+        assert confirmed and confirmed["type"] == "subscribe", confirmed
+
+    def changes(self, *, wait: float = 1.0) -> list[Change]:
+        """Every change published so far (waiting up to `wait` for the first)."""
+        found = []
+        message = self.pubsub.get_message(timeout=wait)
+        while message is not None:
+            found.append(Change.from_json(message["data"]))
+            message = self.pubsub.get_message(timeout=0.05)
+        return found
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    subscribed = Listener()
+    yield subscribed
+    subscribed.pubsub.close()
+
+
+def test_save_update_and_delete_each_publish_the_rows_with_their_scopes(listener, owner, account, team):
+    row = make_devserver(owner, account, team=team, name="pub-box", status="CREATING")
+    [created] = listener.changes()
+    assert created.ids == {row.pk} and created.created == {row.pk} and created.totals_may_change
+    assert created.scopes == set(live.scopes_of(row))
+
+    DevServer.objects.filter(pk=row.pk).update(private_ip="10.0.0.9")  # as a management command would
+    [updated] = listener.changes()
+    assert updated.ids == {row.pk} and not updated.created and not updated.totals_may_change
+
+    DevServer.objects.filter(pk=row.pk).update(status="RUNNING")
+    [status_update] = listener.changes()
+    assert status_update.totals_may_change
+
+    DevServer.objects.get(pk=row.pk).delete()
+    [deleted] = listener.changes()
+    assert deleted.deleted == {row.pk} and deleted.totals_may_change
+
+
+def test_a_queryset_update_that_moves_rows_to_another_owner_reaches_both_owners(
+    listener, owner, teammate, account
+):
+    row = make_devserver(owner, account, name="moving-box")
+    listener.changes()
+    DevServer.objects.filter(pk=row.pk).update(owner=teammate)
+    [moved] = listener.changes()
+    assert {live.owner_scope(owner.pk), live.owner_scope(teammate.pk)} <= moved.scopes
+
+
+def test_nothing_is_published_before_the_commit_nor_after_a_rollback(listener, owner, account):
+    row = make_devserver(owner, account, name="tx-box", status="CREATING")
+    listener.changes()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        history.set_status(DevServer.objects.get(pk=row.pk), "RUNNING")
+        assert listener.changes(wait=0.3) == []  # inside the transaction: nothing yet
+        raise RuntimeError("roll back")
+    assert listener.changes(wait=0.3) == []
+    with transaction.atomic():
+        history.set_status(DevServer.objects.get(pk=row.pk), "RUNNING")
+    assert [change.ids for change in listener.changes()] == [{row.pk}]
+
+
+def test_a_queryset_update_bumps_the_counters_the_fallback_poll_reads(owner, account):
+    row = make_devserver(owner, account, name="counted-box", status="CREATING")
+    scopes = [live.devserver_scope(row.pk), live.owner_scope(owner.pk), "all"]
+    before = live.current_versions(scopes)
+    DevServer.objects.filter(pk=row.pk).update(status="RUNNING")
+    after = live.current_versions(scopes)
+    assert all(now > then for now, then in zip(after, before, strict=True))
+
+
+def _render_list(user: User, change: Change, query: str = "") -> str:
+    request = RequestFactory().get(f"/devservers/live/list/{query}")
+    request.user = user
+    return fragments.list_page(request).render(change)
+
+
+def test_the_list_stream_sends_only_the_touched_rows_its_user_may_see(
+    owner, teammate, outsider, account, team
+):
+    teams_row = make_devserver(teammate, account, team=team, name="team-box")
+    own_row = make_devserver(outsider, account, name="own-box")
+    untouched = make_devserver(outsider, account, name="untouched-box")
+    change = Change(ids=frozenset({teams_row.pk, own_row.pk}), scopes=frozenset({"all"}))
+
+    sent_to_outsider = _render_list(outsider, change)
+    assert f'id="devserver-{own_row.pk}" data-status' in sent_to_outsider
+    assert "team-box" not in sent_to_outsider  # not the outsider's to see: at most a delete by id
+    assert f"devserver-{untouched.pk}" not in sent_to_outsider
+    assert 'id="totals"' not in sent_to_outsider  # no status moved
+
+    sent_to_member = _render_list(owner, change)
+    assert "team-box" in sent_to_member and "own-box" not in sent_to_member
+    filtered = _render_list(owner, change, "?q=nothing-matches")
+    assert "team-box" not in filtered and f'id="devserver-{teams_row.pk}" hx-swap-oob="delete"' in filtered
+
+
+def test_a_new_row_goes_on_top_of_the_first_page_only(owner, account):
+    row = make_devserver(owner, account, name="new-box")
+    change = Change(
+        ids=frozenset({row.pk}),
+        scopes=frozenset({"all"}),
+        created=frozenset({row.pk}),
+        totals_may_change=True,
+    )
+    assert 'hx-swap-oob="afterbegin:#devserver-rows tbody"' in _render_list(owner, change)
+    on_an_older_page = _render_list(owner, change, f"?after={row.pk + 100}")
+    assert "afterbegin" not in on_an_older_page and 'id="totals"' in on_an_older_page
+
+
+def test_the_stream_answers_no_content_under_wsgi_and_pages_there_carry_no_stream(owner, account):
+    make_devserver(owner, account, name="wsgi-box")
+    client = logged_in(owner)
+    assert client.get(reverse("devservers:live-list")).status_code == 204
+    page = client.get(reverse("devservers:list")).content.decode()
+    assert "sse-connect" not in page and 'id="live-status"' in page and "data-live-poll" in page
