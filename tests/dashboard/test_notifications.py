@@ -3,9 +3,11 @@ and when, and the settings page that turns each kind off."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import email
 import socket
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from email.message import Message
@@ -18,6 +20,7 @@ from django.utils import timezone
 from devservers.models import AWAITING_APPROVAL, DevServer, NotificationSettings, TeamPolicy
 from devservers.notifications import budgets as budget_notices
 from devservers.notifications import mail
+from devservers.notifications import tasks as notices
 from tests.dashboard.costs_world import price_the_catalogue, with_history
 from tests.dashboard.forms_data import valid_request
 from tests.fixtures.dashboard import logged_in, wait_for, wait_for_status
@@ -94,7 +97,7 @@ def test_bob_is_told_when_alices_gpu_request_waits_and_alice_when_it_is_running(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_kind_turned_off_is_not_sent_and_a_decline_says_why(
-    team, owner, teammate, account, with_addresses, inbox
+    team, owner, teammate, account, with_addresses, inbox, celery_worker
 ):
     client = logged_in(owner)
     page = client.get(reverse("devservers:notifications"))
@@ -107,11 +110,15 @@ def test_a_kind_turned_off_is_not_sent_and_a_decline_says_why(
         reverse("devservers:decide", args=[held.pk]), {"decision": "decline", "reason": "no budget"}
     )
     assert DevServer.objects.get(pk=held.pk).status == "DECLINED"
-    assert inbox.to("alice@example.com") == []
+    # One worker takes its queue in order: once a notice alice wants, queued after the decline's,
+    # has arrived, the decline's own (turned off) was handled and sent nothing.
+    notices.send_status_notice.delay(held.pk, mail.APPROVED)
+    told = wait_for(lambda: inbox.to("alice@example.com"))
+    assert [message["Subject"] for message in told] == ["held was approved"]
 
     NotificationSettings.objects.filter(user=owner).update(declined=True)
     assert mail.send_notice(mail.notice_for(DevServer.objects.get(pk=held.pk), mail.DECLINED_KIND)) == 1
-    assert "Reason: no budget." in wait_for(lambda: inbox.to("alice@example.com"))[0].get_payload()
+    assert "Reason: no budget." in wait_for(lambda: inbox.to("alice@example.com")[1:])[0].get_payload()
 
 
 def test_which_changes_tell_anyone():
@@ -165,3 +172,37 @@ def test_a_budget_notice_turned_off_is_not_sent(team, owner, teammate, account, 
     budget_notices.send_budget_notices(now=timezone.now())
 
     assert inbox.to("bob@example.com") == []
+
+
+class HeldInbox(Inbox):
+    """An SMTP server that holds every message until let go (or for 20 s): a sender waits that long."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.to_thread(self.let_go.wait, 20)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_decision_answers_before_the_mail_server_does_and_the_worker_sends_it(
+    team, owner, teammate, account, with_addresses, inbox, settings, celery_worker
+):
+    held_inbox = HeldInbox()
+    controller = Controller(held_inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_PORT = controller.port
+    held = make_devserver(owner, account, team=team, name="held", status=AWAITING_APPROVAL, cloud_id="")
+
+    answer = logged_in(teammate).post(
+        reverse("devservers:decide", args=[held.pk]), {"decision": "decline", "reason": "no budget"}
+    )
+
+    # Sent in-line, the answer would have come only once the held message was taken.
+    assert answer.status_code == 302 and held_inbox.messages == []
+    held_inbox.let_go.set()
+    (told,) = wait_for(lambda: held_inbox.to("alice@example.com"))
+    assert told["Subject"] == "held was declined"
+    controller.stop()
