@@ -7,5 +7,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The schedules' task is kept out of devservers.tasks (it would close an import cycle): found here.
-app.autodiscover_tasks(["devservers.schedules"])
+# The schedules' and notifications' tasks are kept out of devservers.tasks (they would close an
+# import cycle): found here.
+app.autodiscover_tasks(["devservers.schedules", "devservers.notifications"])

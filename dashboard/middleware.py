@@ -12,6 +12,8 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_htmx.http import HttpResponseClientRedirect
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
@@ -40,8 +42,9 @@ def _is_logged_in(request: HttpRequest) -> bool:
 
 
 def _is_background_poll(request: HttpRequest) -> bool:
-    """A live page's poll (htmx, carrying its live token `v`): the page asks, not the person."""
-    return request.headers.get("HX-Request") == "true" and "v" in request.GET
+    """A live page's poll (htmx, carrying its live token `v`) or its stream: the page asks, not the person."""
+    is_poll = request.headers.get("HX-Request") == "true" and "v" in request.GET
+    return is_poll or request.headers.get("Accept") == "text/event-stream"
 
 
 def _why_ended(request: HttpRequest, now: float) -> str:
@@ -50,20 +53,22 @@ def _why_ended(request: HttpRequest, now: float) -> str:
     lifetime = settings.SESSION_MAX_AGE.total_seconds()
     idle_limit = settings.SESSION_IDLE_TIMEOUT.total_seconds()
     if started is not None and now - started > lifetime:
-        return (
-            f"Your session ended: sessions last at most {_hours_or_minutes(lifetime)}. Please log in again."
-        )
+        return _("Your session ended: sessions last at most %(time)s. Please log in again.") % {
+            "time": _hours_or_minutes(lifetime)
+        }
     if seen is not None and now - seen > idle_limit:
-        return f"You were logged out after {_hours_or_minutes(idle_limit)} without activity. Please log in again."
+        return _("You were logged out after %(time)s without activity. Please log in again.") % {
+            "time": _hours_or_minutes(idle_limit)
+        }
     return ""
 
 
 def _hours_or_minutes(seconds: float) -> str:
     if seconds >= 3600 and seconds % 3600 == 0:
         hours = int(seconds // 3600)
-        return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
     minutes = round(seconds / 60)
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
 
 
 def _stamp(request: HttpRequest, now: float) -> None:

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the switcher's cookie, else the browser's Accept-Language; English by default.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -98,6 +100,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "dashboard.urls"
 WSGI_APPLICATION = "dashboard.wsgi.application"
+ASGI_APPLICATION = "dashboard.asgi.application"
 
 TEMPLATES = [
     {
@@ -110,7 +113,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "devservers.context_processors.navigation",
+                "devservers.sso.context_processors.login_options",
             ],
         },
     }
@@ -159,6 +164,8 @@ AUTHENTICATION_BACKENDS = [
     # django-axes first: a locked-out login is refused before its password is hashed.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on: answers only the provider's callback, and only when SSO is configured (below).
+    "devservers.sso.backend.SsoBackend",
 ]
 # Login throttling (django-axes, counted in the database): a user name, or an address, with this many
 # failures in a row is locked for the cool-off; an admin unlocks sooner in the admin's access attempts.
@@ -175,6 +182,27 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0" if DEBUG els
 LOGIN_REDIRECT_URL = "devservers:list"
 LOGOUT_REDIRECT_URL = "login"
 
+# Single sign-on (OpenID Connect, through mozilla-django-oidc; devservers/sso/, docs/SECURITY.md): on when
+# the issuer, the client id and its secret are set, else the login page shows passwords only. The
+# endpoints come from the issuer's discovery document unless set here. Local passwords stay for the
+# demo and break-glass admins.
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+# The claim (in the ID token or from userinfo) that lists the user's groups; teams map one each.
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# What the login page's button calls the provider: "Sign in with <name>"; unset, "with single sign-on".
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -182,7 +210,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+# The catalogues (locale/<lang>/LC_MESSAGES/django.po) are compiled by `./dev run` and `./dev test`, not committed.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -244,6 +275,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Longer than any countdown we schedule, so Redis never hands a delayed task out twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3 * 3600}
 CELERY_BEAT_SCHEDULE = {
+    # Each beat walks the list of an account whose turn has come: a walk of N pages (1,024 servers
+    # each) waits N beats, so a steady account costs one list call a beat, 2 a minute at 30 s.
     "reconcile-accounts": {
         "task": "devservers.tasks.reconcile_all_accounts",
         "schedule": timedelta(seconds=int(os.environ.get("RECONCILE_INTERVAL_SECONDS", "30"))),
@@ -265,6 +298,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Product settings.
 DEVSERVER_RUNNING_LIMIT = timedelta(minutes=int(os.environ.get("DEVSERVER_RUNNING_LIMIT_MINUTES", "30")))
+# How late a row's next step must be before reconcile takes its task for lost (the worker died, or
+# Redis lost its queue) and queues it again; longer than any countdown the flow sets is late by.
+DEVSERVER_LOST_TASK_GRACE = timedelta(seconds=float(os.environ.get("DEVSERVER_LOST_TASK_GRACE_SECONDS", "120")))
 # Every call to the cloud: seconds to connect and to wait for an answer. The submit lease is
 # computed from these (devservers/provisioning/leases.py), so a lease always outlives its calls.
 DEVSERVER_CLOUD_CONNECT_TIMEOUT = float(os.environ.get("DEVSERVER_CLOUD_CONNECT_TIMEOUT", "5"))
@@ -312,11 +348,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = 20 * _LOOKUP_SECONDS
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 2 * _TASK_MARGIN_SECONDS
 # How long a request waits out a cloud that does not answer before it is given up on.
 DEVSERVER_PENDING_LIMIT = timedelta(hours=float(os.environ.get("DEVSERVER_PENDING_LIMIT_HOURS", "24")))
+# The most create POSTs one request may send, each after look-ups found no server for the one before
+# (with back-off growing to 5 minutes between them, about 45 minutes of a create call that alone fails);
+# the cloud's name check turns any POST after one that did land into an adoption, never a second server.
+DEVSERVER_MAX_CREATE_POSTS = int(os.environ.get("DEVSERVER_MAX_CREATE_POSTS", "20"))
 # The worker refreshes each active account's catalogue this often; a page reads it from Redis, where
 # it is kept long enough to outlast a cloud outage of an hour.
 DEVSERVER_CATALOG_REFRESH_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))
 DEVSERVER_CATALOG_CACHE_SECONDS = int(os.environ.get("DEVSERVER_CATALOG_CACHE_SECONDS", "3600"))
 DEVSERVER_LIVE_POLL_SECONDS = float(os.environ.get("DEVSERVER_LIVE_POLL_SECONDS", "1.5"))
+# Live pages served by the ASGI server (dashboard/asgi.py) get changes pushed over server-sent events and
+# poll only while their stream is down; a stream ends after this long and the page opens a new one, so
+# its session and access are checked again.
+DEVSERVER_LIVE_PUSH = env_flag("DEVSERVER_LIVE_PUSH", True)
+DEVSERVER_LIVE_STREAM_SECONDS = float(os.environ.get("DEVSERVER_LIVE_STREAM_SECONDS", "300"))
 # Calls per token and minute to /api/v1/ before it answers 429 with Retry-After.
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
 # Notification emails: through SMTP at EMAIL_HOST when set, else printed to the console (`./dev run`).

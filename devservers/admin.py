@@ -16,6 +16,7 @@ from devservers.models import (
     DevServerEvent,
     FlavorSpec,
     Membership,
+    SsoIdentity,
     Team,
     TeamPolicy,
 )
@@ -130,9 +131,22 @@ class TeamPolicyInline(admin.StackedInline):
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ("name", "created_at")
+    list_display = ("name", "sso_group", "created_at")
     filter_horizontal = ("accounts",)
     inlines = [MembershipInline, TeamPolicyInline]
+
+
+@admin.register(SsoIdentity)
+class SsoIdentityAdmin(AuditedAdmin):
+    """Which provider subject is which user. Deleting a link makes the subject's next single sign-on
+    link or create an account anew (to move it to another user)."""
+
+    list_display = ("user", "subject", "issuer", "created_at")
+    search_fields = ("user__username", "user__email", "subject")
+    readonly_fields = ("user", "issuer", "subject", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(FlavorSpec)

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from devservers import live
 from devservers.models import AuditEntry, DevServer, DevServerEvent, Team
-from devservers.notifications import mail
+from devservers.notifications import tasks as notices
 from modelarts_client import CloudError
 
 
@@ -15,7 +15,7 @@ def record_event(devserver: DevServer, *, kind: str, **fields: object) -> DevSer
     event = DevServerEvent.objects.create(devserver=devserver, kind=kind, **fields)
     # Every status change leaves an event, so this is the one place that tells people about it.
     if event.status_to:
-        mail.status_changed(devserver, status_from=event.status_from, status_to=event.status_to)
+        notices.status_changed(devserver, status_from=event.status_from, status_to=event.status_to)
     return event
 
 

@@ -7,14 +7,18 @@ page's poll is answered without touching the database.
 """
 
 import hmac
+import logging
 
 from django.contrib.auth import SESSION_KEY
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from redis import RedisError
 
 from devservers.models import DevServer
+
+logger = logging.getLogger(__name__)
 
 _VERSION_TTL_SECONDS = 7 * 24 * 3600
 _TOKEN_SALT = "devservers.live.view_token"
@@ -38,11 +42,16 @@ def devserver_scope(devserver_id: int) -> str:
 
 def scopes_of(devserver: DevServer) -> list[str]:
     """Every page a change to this row shows on: its own, its owner's list, its team's, the superusers'."""
-    scopes = [devserver_scope(devserver.pk), "all"]
-    if devserver.owner_id is not None:
-        scopes.append(owner_scope(devserver.owner_id))
-    if devserver.team_id is not None:
-        scopes.append(team_scope(devserver.team_id))
+    return scopes_for(devserver.pk, owner_id=devserver.owner_id, team_id=devserver.team_id)
+
+
+def scopes_for(devserver_id: int, *, owner_id: int | None, team_id: int | None) -> list[str]:
+    """`scopes_of` from the row's ids alone (a queryset update has no instances)."""
+    scopes = [devserver_scope(devserver_id), "all"]
+    if owner_id is not None:
+        scopes.append(owner_scope(owner_id))
+    if team_id is not None:
+        scopes.append(team_scope(team_id))
     return scopes
 
 
@@ -52,11 +61,16 @@ def current_versions(scopes: list[str]) -> list[int]:
 
 
 def _bump_now(scopes: list[str]) -> None:
-    for scope in scopes:
-        key = _version_key(scope)
-        # add() is a no-op when the key exists; incr() is atomic in Redis.
-        cache.add(key, 0, timeout=_VERSION_TTL_SECONDS)
-        cache.incr(key)
+    try:
+        for scope in scopes:
+            key = _version_key(scope)
+            # add() is a no-op when the key exists; incr() is atomic in Redis.
+            cache.add(key, 0, timeout=_VERSION_TTL_SECONDS)
+            cache.incr(key)
+    except RedisError as error:
+        # The change is committed; a worker's flow must go on. Pages are down with Redis, and a
+        # restarted Redis starts every version again, so open pages render afresh anyway.
+        logger.warning("Live counters not bumped, Redis unavailable: %s", type(error).__name__)
 
 
 def bump_after_commit(scopes: list[str]) -> None:

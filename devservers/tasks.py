@@ -11,7 +11,7 @@ from django.utils import timezone
 from devservers import catalog, health
 from devservers.models import CloudAccount
 from devservers.notifications import budgets
-from devservers.provisioning import actions, follow, reconcile, submit
+from devservers.provisioning import actions, after_stop, follow, reconcile, submit
 from devservers.provisioning.steps import NextStep, Step
 from modelarts_client import CloudError
 
@@ -25,6 +25,14 @@ def _schedule(devserver_id: int, next_step: NextStep, *, attempt: int = 0) -> No
         submit_devserver.apply_async((devserver_id,), countdown=next_step.countdown)
     elif next_step.step is Step.CHECK_OUTCOME:
         check_unknown_outcome.apply_async((devserver_id, attempt + 1), countdown=next_step.countdown)
+    elif next_step.step is Step.DELETE_WHEN_STOPPED:
+        _delete_when_stopped(devserver_id)
+
+
+def _delete_when_stopped(devserver_id: int) -> None:
+    claimed = after_stop.claim_delete(devserver_id=devserver_id)
+    if claimed is not None:
+        run_action.delay(devserver_id, "delete", claimed.previous_status, claimed.actor_id)
 
 
 @shared_task
@@ -50,7 +58,7 @@ def follow_devserver(devserver_id: int, attempt: int = 0) -> None:
 @shared_task
 def reconcile_account(account_id: int) -> None:
     try:
-        abandoned = reconcile.reconcile_account(account_id=account_id)
+        abandoned = reconcile.reconcile_on_beat(account_id=account_id)
     except CloudError as error:
         # The next beat tries again; a half-walked list must not mark anything gone.
         logger.warning("Reconcile of account %s stopped: %s", account_id, error.error_code)
@@ -59,6 +67,9 @@ def reconcile_account(account_id: int) -> None:
         submit_devserver.delay(devserver_id)
     for devserver_id in reconcile.lost_outcome_checks(account_id=account_id):
         check_unknown_outcome.delay(devserver_id)
+    # A delete asked while a server ran, whose follow was lost after the stop ended.
+    for devserver_id in after_stop.rows_waiting(account_id=account_id):
+        _delete_when_stopped(devserver_id)
 
 
 @shared_task

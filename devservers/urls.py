@@ -3,6 +3,7 @@ from django.urls import path
 from devservers.api import views as api
 from devservers.instances import views as instances
 from devservers.notifications import views as notifications
+from devservers.push import views as push
 from devservers.requesting import views as requesting
 from devservers.review import views as review
 from devservers.schedules import views as schedules
@@ -13,6 +14,9 @@ app_name = "devservers"
 urlpatterns = [
     path("", instances.devserver_list, name="list"),
     path("rows/", instances.devserver_rows, name="rows"),
+    path("live/list/", push.list_stream, name="live-list"),
+    path("live/review/", push.review_stream, name="live-review"),
+    path("live/<int:devserver_id>/", push.detail_stream, name="live-detail"),
     path("new/", requesting.devserver_create, name="create"),
     path("new/flavors/", requesting.create_flavors, name="create-flavors"),
     path("new/images/", requesting.create_images, name="create-images"),
@@ -23,6 +27,7 @@ urlpatterns = [
     path("<int:devserver_id>/panel/", instances.devserver_panel, name="panel"),
     path("<int:devserver_id>/decide/", requesting.devserver_decide, name="decide"),
     path("<int:devserver_id>/action/", instances.devserver_action, name="action"),
+    path("<int:devserver_id>/confirm/<slug:action_name>/", instances.confirm_action, name="confirm-action"),
     path("<int:devserver_id>/assign-owner/", instances.assign_owner, name="assign-owner"),
     path("<int:devserver_id>/schedule/", schedules.set_schedule, name="schedule"),
     path("<int:devserver_id>/extend/", schedules.extend_lifetime, name="extend-lifetime"),

@@ -1,6 +1,7 @@
 """/approvals (the team admin's queue, approve, decline) and /audit (the audit trail)."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from devservers import selectors
@@ -27,7 +28,7 @@ def _decidable(request: HttpRequest, devserver_id: int) -> DevServer:
     """A request the user may decide on: 404 when they cannot see it, 403 when they are not its team's admin."""
     devserver = selectors.devserver_for_user(request.user, devserver_id)
     if not selectors.is_team_admin(request.user, devserver.team):
-        raise refused("decision", "Only a team admin can approve or decline.", status=403)
+        raise refused("decision", _("Only a team admin can approve or decline."), status=403)
     return devserver
 
 
@@ -56,7 +57,7 @@ def decline(request: HttpRequest, devserver_id: int, body: Decline) -> DevServer
     devserver = _decidable(request, devserver_id)
     reason = body.reason.strip()
     if not reason:
-        raise refused("reason", "Say why the request is declined; the requester sees the reason.")
+        raise refused("reason", _("Say why the request is declined; the requester sees the reason."))
     if not requesting.decline_request(devserver_id=devserver.pk, actor=request.user, reason=reason):
         raise _no_longer_waiting(devserver)
     return selectors.devserver_for_user(request.user, devserver_id)

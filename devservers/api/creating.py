@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.forms import Form
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from devservers import selectors
 from devservers.api.errors import Refused
@@ -37,11 +38,11 @@ def team_and_account(
     teams = selectors.teams_of(user)
     team = teams.filter(pk=team_id).first() if team_id is not None else teams.first()
     if team_id is not None and team is None:
-        raise Http404("No such team of yours.")
+        raise Http404(_("No such team of yours."))
     accounts = selectors.accounts_for(user, team)
     account = accounts.filter(pk=account_id).first() if account_id is not None else accounts.first()
     if account is None:
-        raise Http404("No cloud account for this team.")
+        raise Http404(_("No cloud account for this team."))
     return team, account
 
 
@@ -72,7 +73,7 @@ def _replay(user: AbstractBaseUser, key: str) -> Created | None:
 def create_request(*, user: AbstractBaseUser, body: CreateBody, idempotency_key: str | None) -> Created:
     """Save the request as the form page would; Refused in the form's shape when a rule says no."""
     if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_KEY_LENGTH:
-        raise Refused({"Idempotency-Key": [f"Use 1 to {MAX_KEY_LENGTH} characters."]}, status=400)
+        raise Refused({"Idempotency-Key": [_("Use 1 to %(most)s characters.") % {"most": MAX_KEY_LENGTH}]}, status=400)
     if idempotency_key and (replayed := _replay(user, idempotency_key)):
         return replayed
     team, account = team_and_account(user, team_id=body.team, account_id=body.account)
@@ -103,5 +104,5 @@ def create_request(*, user: AbstractBaseUser, body: CreateBody, idempotency_key:
         # The same key sent twice at once: the first call's rows are the answer to both.
         if idempotency_key and (replayed := _replay(user, idempotency_key)):
             return replayed
-        raise Refused({"name": ["This name was just taken by another request; choose another."]}) from None
+        raise Refused({"name": [_("This name was just taken by another request; choose another.")]}) from None
     return Created(rows=rows, replayed=False)

@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema, Status
 
 from devservers import selectors
@@ -38,7 +39,7 @@ class InstanceFilters(Schema):
 def _filtered(request: HttpRequest, filters: InstanceFilters) -> QuerySet[DevServer]:
     """The list page's filters (scope, name search, status or status group), never past what the user sees."""
     if filters.scope not in SCOPES:
-        raise refused("scope", f"One of {', '.join(SCOPES)}.")
+        raise refused("scope", _("One of %(choices)s.") % {"choices": ", ".join(SCOPES)})
     rows = selectors.devservers_visible_to(request.user)
     if filters.scope == "mine":
         rows = rows.filter(owner=request.user)
@@ -92,7 +93,7 @@ def create_instances(
 )
 def act_on_instance(request: HttpRequest, devserver_id: int, action: str) -> Status:
     if action not in LIFECYCLE_ACTIONS:
-        raise refused("action", f"One of {', '.join(LIFECYCLE_ACTIONS)}.")
+        raise refused("action", _("One of %(choices)s.") % {"choices": ", ".join(LIFECYCLE_ACTIONS)})
     devserver = selectors.devserver_for_user(request.user, devserver_id)
     outcome = request_action(actor=request.user, devserver=devserver, action_name=action)
     if not outcome.accepted:

@@ -6,6 +6,7 @@ import binascii
 from datetime import datetime
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from devservers.api.errors import refused
 
@@ -24,13 +25,13 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         created_at, pk = text.split("|")
         return datetime.fromisoformat(created_at), int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-        raise refused("cursor", "Not a cursor this API gave; start again without it.") from error
+        raise refused("cursor", _("Not a cursor this API gave; start again without it.")) from error
 
 
 def page_of(rows: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
     """The page after `cursor` (rows older than it), and the cursor of the page after this one."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise refused("limit", f"Ask for 1 to {MAX_LIMIT} rows.")
+        raise refused("limit", _("Ask for 1 to %(most)s rows.") % {"most": MAX_LIMIT})
     rows = rows.order_by("-created_at", "-id")
     if cursor:
         created_at, pk = decode_cursor(cursor)

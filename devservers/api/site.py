@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerUnavailable
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
@@ -76,20 +77,20 @@ def on_invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
         names = [
             str(part) for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")
         ]
-        errors.setdefault(names[-1] if names else "__all__", []).append(problem.get("msg", "Invalid."))
+        errors.setdefault(names[-1] if names else "__all__", []).append(problem.get("msg") or _("Invalid."))
     return _answer(request, {"errors": errors}, status=422)
 
 
 @api.exception_handler(CatalogNotReady)
 def on_catalog_not_ready(request: HttpRequest, error: CatalogNotReady) -> HttpResponse:
     ask_for_the_catalog(error.account_id)
-    body = {"detail": "The account's choices (flavors, images, networks) are loading; try again shortly."}
+    body = {"detail": _("The account's choices (flavors, images, networks) are loading; try again shortly.")}
     return _answer(request, body, status=503, retry_after=CATALOG_RETRY_AFTER_SECONDS)
 
 
 @api.exception_handler(RateLimited)
 def on_rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
-    body = {"detail": f"Too many calls with this token; try again in {error.retry_after} s."}
+    body = {"detail": _("Too many calls with this token; try again in %(seconds)s s.") % {"seconds": error.retry_after}}
     return _answer(request, body, status=429, retry_after=error.retry_after)
 
 
@@ -97,5 +98,5 @@ def on_rate_limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
 @api.exception_handler(BrokerUnavailable)
 def on_redis_down(request: HttpRequest, error: Exception) -> HttpResponse:
     logger.warning("Redis is not answering (%s): %s answered 503", type(error).__name__, request.path)
-    body = {"detail": "The dashboard's queue and cache are not answering; nothing was changed. Try again."}
+    body = {"detail": _("The dashboard's queue and cache are not answering; nothing was changed. Try again.")}
     return _answer(request, body, status=503, retry_after=REDIS_RETRY_AFTER_SECONDS)

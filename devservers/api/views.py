@@ -8,18 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from devservers.api import tokens
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=64, help_text="What the token is for, such as “CI on build-01”.")
+    name = forms.CharField(
+        max_length=64, label=gettext_lazy("Name"), help_text=gettext_lazy("What the token is for, such as “CI on build-01”.")
+    )
     expires_in_days = forms.TypedChoiceField(
         coerce=int,
-        choices=[(days, f"{days} days") for days in tokens.EXPIRY_DAYS_CHOICES],
+        choices=[(days, format_lazy(gettext_lazy("{days} days"), days=days)) for days in tokens.EXPIRY_DAYS_CHOICES],
         initial=30,
-        label="Expires in",
+        label=gettext_lazy("Expires in"),
     )
 
     def field_errors(self, name: str) -> list[str]:
@@ -58,9 +63,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     # Someone else's token is not there at all for this user, as with every other object.
     if not tokens.tokens_of(request.user).filter(pk=token_id).exists():
-        raise Http404("No such token of yours.")
+        raise Http404(_("No such token of yours."))
     if tokens.revoke_token(user=request.user, token_id=token_id):
-        messages.success(request, "Token revoked: scripts using it are refused from now on.")
+        messages.success(request, _("Token revoked: scripts using it are refused from now on."))
     else:
-        messages.error(request, "That token was already revoked.")
+        messages.error(request, _("That token was already revoked."))
     return redirect("devservers:api-tokens")

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from devservers import live
+from devservers.instances import progress
 from devservers.models import (
     CHANGING_STATUSES,
     FAILED_STATUSES,
@@ -22,13 +24,14 @@ from devservers.models import (
 from modelarts_client import statuses as cloud_statuses
 
 PAGE_SIZE = 50
-SCOPES = {"all": "All I may see", "team": "My teams", "mine": "Mine"}
+SCOPES = {"all": _("All I may see"), "team": _("My teams"), "mine": _("Mine")}
 DEFAULT_SCOPE = "all"
 STATUS_GROUPS = {"changing": CHANGING_STATUSES, "failed": FAILED_STATUSES}
 STATUS_CHOICES = [
-    ("changing", "Changing"),
-    ("failed", "Failed (any)"),
-    *((status, status_label(status)) for status in sorted({*cloud_statuses.KNOWN_STATUSES, *STATUS_LABELS})),
+    ("changing", _("Changing")),
+    ("failed", _("Failed (any)")),
+    # The labels stay lazy: this list is made once, and each page reads it in its own language.
+    *((status, STATUS_LABELS.get(status) or status_label(status)) for status in sorted({*cloud_statuses.KNOWN_STATUSES, *STATUS_LABELS})),
 ]
 MAX_SEARCH_LENGTH = 64
 
@@ -86,7 +89,8 @@ def filtered(rows: QuerySet[DevServer], filters: ListFilters) -> QuerySet[DevSer
         rows = rows.filter(status__in=list(STATUS_GROUPS[filters.status]))
     elif filters.status:
         rows = rows.filter(status=filters.status)
-    return rows
+    # When each row entered its status, in the same query: its progress note needs no query of its own.
+    return progress.with_status_since(rows)
 
 
 def live_scopes(user: AbstractBaseUser, scope: str, team_ids: list[int]) -> list[str]:

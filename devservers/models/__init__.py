@@ -5,6 +5,7 @@ from devservers.models.api import ApiToken, IdempotencyKey
 from devservers.models.audit import AuditEntry
 from devservers.models.notifications import NotificationSettings
 from devservers.models.servers import DevServer, DevServerEvent, erased_password
+from devservers.models.sso import SsoIdentity
 from devservers.models.statuses import (
     AWAITING_APPROVAL,
     CHANGING_STATUSES,
@@ -42,6 +43,7 @@ __all__ = [
     "IdempotencyKey",
     "Membership",
     "NotificationSettings",
+    "SsoIdentity",
     "Team",
     "TeamPolicy",
     "erased_password",

@@ -35,6 +35,10 @@ class CloudAccount(models.Model):
     )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The reconcile's own schedule (provisioning/reconcile.py): the list pages its last full walk
+    # read, and the beats left before the next walk.
+    walk_pages = models.PositiveIntegerField(default=0, editable=False)
+    beats_to_walk = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

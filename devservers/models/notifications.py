@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationSettings(models.Model):
@@ -10,12 +11,13 @@ class NotificationSettings(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
     )
-    approval_waiting = models.BooleanField("A request of my team awaits my approval", default=True)
-    approved = models.BooleanField("My request was approved", default=True)
-    declined = models.BooleanField("My request was declined", default=True)
-    running = models.BooleanField("My server is running", default=True)
-    failed = models.BooleanField("My server failed or was refused", default=True)
-    budget = models.BooleanField("My team's spend reached 80% or 100% of its budget (team admins)", default=True)
+    approval_waiting = models.BooleanField(_("A request of my team awaits my approval"), default=True)
+    approved = models.BooleanField(_("My request was approved"), default=True)
+    declined = models.BooleanField(_("My request was declined"), default=True)
+    running = models.BooleanField(_("My server is running"), default=True)
+    failed = models.BooleanField(_("My server failed or was refused"), default=True)
+    # xgettext:no-python-format
+    budget = models.BooleanField(_("My team's spend reached 80% or 100% of its budget (team admins)"), default=True)
 
     class Meta:
         verbose_name_plural = "notification settings"

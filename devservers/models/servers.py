@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from devservers.models.accounts import CloudAccount
 from devservers.models.statuses import (
@@ -17,11 +19,27 @@ from devservers.models.statuses import (
 from devservers.models.teams import Team
 from modelarts_client import statuses as cloud_statuses
 
+# A queryset's update() sends no signal of its own (save and delete send post_save and post_delete), so
+# DevServer's sends this one: every way a row is written then reaches the live pages (devservers/push).
+# Sent with sender=DevServer, rows=[(pk, owner_id, team_id) as they were before], fields=the names set.
+rows_updated = Signal()
+
+
+class DevServerQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        if not rows_updated.has_listeners(self.model):
+            return super().update(**kwargs)
+        rows = list(self.values_list("pk", "owner_id", "team_id"))
+        count = super().update(**kwargs)
+        if count and rows:
+            rows_updated.send(sender=self.model, rows=rows, fields=frozenset(kwargs))
+        return count
+
 
 class DevServer(models.Model):
     class LoginMethod(models.TextChoices):
-        PASSWORD = "password", "Password"
-        KEY_PAIR = "key_pair", "Key pair"
+        PASSWORD = "password", _("Password")
+        KEY_PAIR = "key_pair", _("Key pair")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="devservers"
@@ -88,6 +106,10 @@ class DevServer(models.Model):
 
     # How the dashboard drives it.
     submit_attempts = models.PositiveSmallIntegerField(default=0)
+    # Set, and committed, just before a create POST goes out; cleared once its outcome is known (an
+    # id, a refusal, nothing sent, or look-ups that found no server). Only a row holding one looks
+    # the server up by name before it POSTs: a fresh row's create is one call.
+    create_posted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The fencing token of the worker holding the create flow: every write of the flow is a
     # conditional update on it, so a worker whose lease passed to another changes nothing.
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
@@ -97,6 +119,12 @@ class DevServer(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     running_at = models.DateTimeField(null=True, blank=True)
     flagged_slow_at = models.DateTimeField(null=True, blank=True)
+    # Delete asked while it ran: the claim stopped it, and the worker asks the delete once it sees it
+    # STOPPED (provisioning/after_stop.py). Kept here, so a worker restart loses nothing.
+    delete_when_stopped = models.BooleanField(default=False)
+    delete_asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     # Its schedule (devservers/schedules): stop after N hours or at a daily time, delete after N days.
     stop_after_hours = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -109,6 +137,8 @@ class DevServer(models.Model):
     schedule_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DevServerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -125,6 +155,22 @@ class DevServer(models.Model):
                 name="devserver_team_status_id",
             ),
             models.Index(fields=["team", "flavor", "-id"], name="devserver_team_flavor_id"),
+            # The owner filter, each requester's running servers, and every column the cost figures
+            # sum (`costs.aggregates`), read from the index alone (migration 0010; its trigram index
+            # for the name search is PostgreSQL's only, so not listed here).
+            models.Index(
+                fields=["team", "owner", "-id"],
+                include=[
+                    "status",
+                    "flavor",
+                    "charging_mode",
+                    "period_type",
+                    "period_num",
+                    "created_at",
+                    "account",
+                ],
+                name="devserver_team_owner_cost",
+            ),
             models.Index(fields=["team", "name", "-id"], name="devserver_team_name_id"),
             models.Index(fields=["status", "-id"], name="devserver_status_id"),
             models.Index(fields=["flavor", "-id"], name="devserver_flavor_id"),
@@ -143,6 +189,8 @@ class DevServer(models.Model):
 
     @property
     def status_label(self) -> str:
+        if self.delete_when_stopped and self.status in (cloud_statuses.STOPPING, cloud_statuses.STOPPED):
+            return str(_("Stopping, then deleting"))
         return status_label(self.status)
 
     @property
@@ -175,10 +223,10 @@ def erased_password() -> dict[str, str]:
 
 class DevServerEvent(models.Model):
     class Kind(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        STATUS = "status", "Status change"
-        CALL = "call", "Cloud call"
-        NOTE = "note", "Note"
+        REQUESTED = "requested", _("Requested")
+        STATUS = "status", _("Status change")
+        CALL = "call", _("Cloud call")
+        NOTE = "note", _("Note")
 
     devserver = models.ForeignKey(DevServer, on_delete=models.CASCADE, related_name="events")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -194,6 +242,14 @@ class DevServerEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # A row's status history in order, read from the index alone by the cost figures (migration 0010).
+        indexes = [
+            models.Index(
+                fields=["devserver", "created_at", "id"],
+                include=["status_from", "status_to"],
+                name="devserverevent_timeline",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.devserver_id} {self.kind} {self.status_to or self.operation}"

@@ -1,5 +1,7 @@
 """The statuses a row can have: the dashboard's own before the cloud has one, and the sets that group them."""
 
+from django.utils.translation import gettext_lazy as _
+
 from modelarts_client import statuses as cloud_statuses
 
 # Statuses the dashboard itself gives a request before the cloud has one for it.
@@ -20,14 +22,34 @@ FAILED_STATUSES = frozenset({REJECTED, DECLINED, *cloud_statuses.FAILED_STATUSES
 NOT_HOLDING_STATUSES = FINAL_STATUSES | {cloud_statuses.DELETING, cloud_statuses.CREATE_FAILED}
 
 STATUS_LABELS = {
-    QUEUED: "Queued",
-    SUBMITTING: "Submitting",
-    OUTCOME_UNKNOWN: "Checking",
-    REJECTED: "Rejected",
-    AWAITING_APPROVAL: "Awaiting approval",
-    DECLINED: "Declined",
+    QUEUED: _("Queued"),
+    SUBMITTING: _("Submitting"),
+    OUTCOME_UNKNOWN: _("Checking"),
+    REJECTED: _("Rejected"),
+    AWAITING_APPROVAL: _("Awaiting approval"),
+    DECLINED: _("Declined"),
+    # The cloud's documented statuses, named so each can be translated; an unknown one reads as written.
+    cloud_statuses.CREATING: _("Creating"),
+    cloud_statuses.CREATE_FAILED: _("Create failed"),
+    cloud_statuses.RUNNING: _("Running"),
+    cloud_statuses.STARTING: _("Starting"),
+    cloud_statuses.START_FAILED: _("Start failed"),
+    cloud_statuses.STOPPING: _("Stopping"),
+    cloud_statuses.STOPPED: _("Stopped"),
+    cloud_statuses.STOP_FAILED: _("Stop failed"),
+    cloud_statuses.REBOOTING: _("Rebooting"),
+    cloud_statuses.REBOOT_FAILED: _("Reboot failed"),
+    cloud_statuses.DELETING: _("Deleting"),
+    cloud_statuses.DELETE_FAILED: _("Delete failed"),
+    cloud_statuses.DELETED: _("Deleted"),
+    cloud_statuses.ERROR: _("Error"),
+    cloud_statuses.CHANGINGOS: _("Changingos"),
+    cloud_statuses.CHANGINGOS_FAILED: _("Changingos failed"),
+    cloud_statuses.REINSTALLINGOS: _("Reinstallingos"),
+    cloud_statuses.REINSTALLINGOS_FAILED: _("Reinstallingos failed"),
 }
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status) or status.replace("_", " ").capitalize()
+    label = STATUS_LABELS.get(status)
+    return str(label) if label else status.replace("_", " ").capitalize()

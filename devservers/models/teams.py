@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from devservers.models.accounts import CloudAccount
 
@@ -10,6 +11,14 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     accounts = models.ManyToManyField(CloudAccount, related_name="teams", blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    sso_group = models.CharField(
+        "single sign-on group",
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text="A user whose single sign-on groups claim names this group becomes a member at login; "
+        "empty maps no group.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -21,12 +30,14 @@ class Team(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        ADMIN = "admin", "Team admin"
+        MEMBER = "member", _("Member")
+        ADMIN = "admin", _("Team admin")
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # Made by a single sign-on login from the team's group; only such memberships leave with the group.
+    granted_by_sso = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [

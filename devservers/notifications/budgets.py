@@ -9,6 +9,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from devservers.costs.budgets import BudgetAlert, budget_alerts
 from devservers.models import Membership, Team
@@ -33,8 +34,8 @@ def notice_for(alert: BudgetAlert) -> Notice:
     return Notice(
         BUDGET,
         _admins(alert.team),
-        f"Budget: {alert.whose} at {alert.percent}% this month",
-        f"{alert.message}\n\nCosts by owner and flavor are on the review page: {review}\n",
+        _("Budget: %(whose)s at %(percent)s%% this month") % {"whose": alert.whose, "percent": alert.percent},
+        _("%(message)s\n\nCosts by owner and flavor are on the review page: %(link)s\n") % {"message": alert.message, "link": review},
     )
 
 

@@ -1,7 +1,8 @@
 """Who is told what when a request or a server changes, by email; each user can turn each kind off.
 
-Sent after the transaction commits (a rolled-back change tells nobody) and robustly: a mail server
-that is down is logged, never the reason a status change fails.
+A status change queues its notice after the transaction commits (a rolled-back change tells nobody;
+`notifications.tasks`), and a worker sends it: no web request waits on the mail server, and a mail
+server that is down is the worker's failure, never the reason a status change fails.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from devservers.models import (
     AWAITING_APPROVAL,
@@ -83,29 +84,31 @@ def _link(devserver: DevServer) -> str:
 
 
 def notice_for(devserver: DevServer, kind: str) -> Notice:
-    owner = devserver.owner.get_username() if devserver.owner else "someone"
+    # Sent by the worker, in the site's language (LANGUAGE_CODE); the strings are in the catalogue.
+    owner = devserver.owner.get_username() if devserver.owner else _("someone")
     link = _link(devserver)
     if kind == APPROVAL_WAITING:
-        reasons = ", ".join(devserver.approval_reasons) or "team policy"
+        reasons = ", ".join(devserver.approval_reasons) or _("team policy")
+        names = {"owner": owner, "name": devserver.name, "flavor": devserver.flavor, "reasons": reasons, "link": link}
         return Notice(
             kind,
             _team_admins(devserver),
-            f"{owner}'s request {devserver.name} awaits your approval",
-            f"{owner} asked for {devserver.name} ({devserver.flavor}); it needs approval: {reasons}.\n\n"
-            f"Approve or decline it: {link}\n",
+            _("%(owner)s's request %(name)s awaits your approval") % names,
+            _("%(owner)s asked for %(name)s (%(flavor)s); it needs approval: %(reasons)s.\n\nApprove or decline it: %(link)s\n")
+            % names,
         )
     recipients = [devserver.owner] if devserver.owner else []
     subjects = {
-        APPROVED: f"{devserver.name} was approved",
-        DECLINED_KIND: f"{devserver.name} was declined",
-        RUNNING: f"{devserver.name} is running",
+        APPROVED: _("%(name)s was approved") % {"name": devserver.name},
+        DECLINED_KIND: _("%(name)s was declined") % {"name": devserver.name},
+        RUNNING: _("%(name)s is running") % {"name": devserver.name},
         FAILED: f"{devserver.name}: {status_label(devserver.status).lower()}",
     }
     details = {
-        APPROVED: "It is on its way to the cloud.",
-        DECLINED_KIND: f"Reason: {devserver.decline_reason or 'none given'}.",
-        RUNNING: f"Connect with the command on its page. Private IP: {devserver.private_ip or 'not known yet'}.",
-        FAILED: f"{devserver.error_code}: {devserver.error_msg}".strip(": ") or "The cloud gave no reason.",
+        APPROVED: _("It is on its way to the cloud."),
+        DECLINED_KIND: _("Reason: %(reason)s.") % {"reason": devserver.decline_reason or _("none given")},
+        RUNNING: _("Connect with the command on its page. Private IP: %(ip)s.") % {"ip": devserver.private_ip or _("not known yet")},
+        FAILED: f"{devserver.error_code}: {devserver.error_msg}".strip(": ") or _("The cloud gave no reason."),
     }
     return Notice(kind, recipients, subjects[kind], f"{details[kind]}\n\n{link}\n")
 
@@ -121,16 +124,9 @@ def send_notice(notice: Notice) -> int:
     return len(addresses)
 
 
-def status_changed(devserver: DevServer, *, status_from: str, status_to: str) -> None:
-    """Tell whoever wants to know, once the change is committed."""
-    kind = kind_of_change(status_from, status_to)
-    if kind is None:
-        return
-    devserver_id = devserver.pk
-    transaction.on_commit(lambda: _send_for(devserver_id, kind), robust=True)
-
-
-def _send_for(devserver_id: int, kind: str) -> None:
+def send_for(devserver_id: int, kind: str) -> int:
+    """Send the notice of one kind about a row as it is now (the worker's half; see `notifications.tasks`)."""
     devserver = DevServer.objects.select_related("owner", "team").filter(pk=devserver_id).first()
-    if devserver is not None:
-        send_notice(notice_for(devserver, kind))
+    if devserver is None:
+        return 0
+    return send_notice(notice_for(devserver, kind))

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from devservers.models import NotificationSettings
@@ -19,6 +20,6 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     form = NotificationSettingsForm(request.POST or None, instance=choices)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your email settings are saved.")
+        messages.success(request, _("Your email settings are saved."))
         return redirect("devservers:notifications")
     return render(request, "devservers/notifications/settings.html", {"form": form})

@@ -123,9 +123,12 @@ def refresh_devserver(*, devserver_id: int, attempt: int) -> NextStep:
         record_call(devserver, operation="show", error=error)
         return NextStep(Step.FOLLOW, countdown=max(error.retry_after or 0.0, _follow_delay(attempt)))
     apply_snapshot(devserver_id=devserver_id, server=server)
-    devserver.refresh_from_db(fields=["status"])
+    devserver.refresh_from_db(fields=["status", "delete_when_stopped"])
     if devserver.status in CHANGING_STATUSES:
         return NextStep(Step.FOLLOW, countdown=_follow_delay(attempt))
+    if devserver.delete_when_stopped:
+        # A delete was asked while it ran: its stop has ended (provisioning/after_stop.py).
+        return NextStep(Step.DELETE_WHEN_STOPPED)
     return NextStep.nothing()
 
 

@@ -13,6 +13,7 @@ class Step(Enum):
     FOLLOW = "follow"
     RETRY_SUBMIT = "retry_submit"
     CHECK_OUTCOME = "check_outcome"
+    DELETE_WHEN_STOPPED = "delete_when_stopped"
 
 
 @dataclass(frozen=True)

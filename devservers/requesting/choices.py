@@ -1,17 +1,19 @@
 """The request form's fixed choices, in the cloud's values with the labels people read."""
 
+from django.utils.translation import gettext_lazy as _
+
 from devservers.requesting import rules
 
-SERVER_TYPE_CHOICES = [("ECS", "ECS (virtual machine)"), ("BMS", "BMS (bare metal)")]
+SERVER_TYPE_CHOICES = [("ECS", _("ECS (virtual machine)")), ("BMS", _("BMS (bare metal)"))]
 ARCH_CHOICES = [("X86", "x86"), ("ARM", "ARM")]
-LOGIN_CHOICES = [("password", "Password"), ("key_pair", "Key pair")]
-CHARGING_CHOICES = [("POST_PAID", "Pay-per-use"), ("PRE_PAID", "Prepaid (yearly/monthly)")]
+LOGIN_CHOICES = [("password", _("Password")), ("key_pair", _("Key pair"))]
+CHARGING_CHOICES = [("POST_PAID", _("Pay-per-use")), ("PRE_PAID", _("Prepaid (yearly/monthly)"))]
 PERIOD_TYPE_CHOICES = [
-    ("MONTH", "Months"),
-    ("YEAR", "Years"),
-    ("WEEK", "Weeks"),
-    ("DAY", "Days"),
-    ("HOUR", "Hours"),
+    ("MONTH", _("Months")),
+    ("YEAR", _("Years")),
+    ("WEEK", _("Weeks")),
+    ("DAY", _("Days")),
+    ("HOUR", _("Hours")),
 ]
-ROOT_VOLUME_CHOICES = [("", "Cloud default"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
-DATA_VOLUME_CHOICES = [("", "No data disk"), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
+ROOT_VOLUME_CHOICES = [("", _("Cloud default")), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]
+DATA_VOLUME_CHOICES = [("", _("No data disk")), *[(kind, kind) for kind in rules.ROOT_VOLUME_TYPES]]

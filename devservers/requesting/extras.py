@@ -5,6 +5,7 @@ import dataclasses
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 
 from devservers import catalog
 from devservers.catalog import FlavorChoice
@@ -67,8 +68,8 @@ def accelerator_rules(team: Team | None) -> str:
     policy = policy_of(team) if team else None
     note = bounds_for(policy, accelerator_count=1).description
     if note and policy is not None and policy.schedules_for_accelerators_only:
-        return f"For GPU/NPU servers your team says: {note}."
-    return f"Your team says: {note}." if note else ""
+        return _("For GPU/NPU servers your team says: %(rules)s.") % {"rules": note}
+    return _("Your team says: %(rules)s.") % {"rules": note} if note else ""
 
 
 def with_schedule(spec: DevServerSpec, form: ScheduleForm) -> DevServerSpec:

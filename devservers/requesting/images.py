@@ -1,4 +1,5 @@
-"""Which image the form suggests for a flavor: one built for the flavor's accelerator, the newest first.
+"""Which images the form lists first for a flavor, and which it suggests: those built for the
+flavor's accelerator, the newest first.
 
 The cloud's image list carries no date, so "newest" reads the versions in the name (Ubuntu 22.04 over
 20.04, CUDA 12.1 over 11.8). A CPU flavor gets no suggestion: any of its images fits.
@@ -31,3 +32,13 @@ def suggested_image(flavor: FlavorChoice | None, images: list[ServerImage]) -> s
         image for image in images if image.image_id and fits_accelerator(image, flavor.accelerators.type)
     ]
     return max(fitting, key=_versions).image_id if fitting else ""
+
+
+def in_suggested_order(flavor: FlavorChoice | None, images: list[ServerImage]) -> list[ServerImage]:
+    """The images as the form lists them: those built for the flavor's accelerator first, newest first
+    (the suggestion heads the list), then the others as the cloud lists them."""
+    if flavor is None or flavor.accelerators is None:
+        return list(images)
+    fitting = [image for image in images if fits_accelerator(image, flavor.accelerators.type)]
+    others = [image for image in images if not fits_accelerator(image, flavor.accelerators.type)]
+    return sorted(fitting, key=_versions, reverse=True) + others

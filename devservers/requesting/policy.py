@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Sum
 from django.forms.forms import NON_FIELD_ERRORS
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from devservers.catalog import FlavorChoice
 from devservers.costs import budgets
@@ -19,7 +21,7 @@ _MONTHS_PER_PERIOD = {"MONTH": 1, "YEAR": 12}
 
 # Fails closed: a flavor the cloud calls GPU/NPU whose card count nobody recorded cannot be counted
 # against a limit, so a person decides.
-UNKNOWN_ACCELERATORS_REASON = "accelerator flavor whose card count is unknown (not in the flavor catalogue)"
+UNKNOWN_ACCELERATORS_REASON = gettext_noop("accelerator flavor whose card count is unknown (not in the flavor catalogue)")
 
 
 def _accelerators_unknown(flavor: FlavorChoice) -> bool:
@@ -80,24 +82,25 @@ def evaluate(
         return decision
     accelerators_each = flavor.accelerator_count if flavor else 0
     if policy.allowed_flavors and flavor and flavor.name not in policy.allowed_flavors:
-        decision.refuse("flavor", f"Team {team} does not allow flavor {flavor.name}.")
+        decision.refuse("flavor", _("Team %(team)s does not allow flavor %(flavor)s.") % {"team": team, "flavor": flavor.name})
     if policy.allowed_images and image_id and image_id not in policy.allowed_images:
-        decision.refuse("image_id", f"Team {team} does not allow this image.")
+        decision.refuse("image_id", _("Team %(team)s does not allow this image.") % {"team": team})
     _check_limits(decision, policy, team, user, count=count, accelerators=accelerators_each * count)
     months = _prepaid_months(period_type, period_num) if charging_mode == "PRE_PAID" else None
     if policy.max_prepaid_months is not None and months is not None and months > policy.max_prepaid_months:
         decision.refuse(
-            "period_num", f"Team {team} allows prepaid periods of at most {policy.max_prepaid_months} months."
+            "period_num",
+            _("Team %(team)s allows prepaid periods of at most %(months)s months.") % {"team": team, "months": policy.max_prepaid_months},
         )
     if not is_team_admin:
         if flavor is not None and _accelerators_unknown(flavor) and _limits_accelerators(policy):
-            decision.approval_reasons.append(UNKNOWN_ACCELERATORS_REASON)
+            decision.approval_reasons.append(_(UNKNOWN_ACCELERATORS_REASON))
         elif policy.approval_for_accelerators and accelerators_each:
-            decision.approval_reasons.append("accelerator flavor")
+            decision.approval_reasons.append(_("accelerator flavor"))
         if policy.approval_for_prepaid and charging_mode == "PRE_PAID":
-            decision.approval_reasons.append("prepaid purchase")
+            decision.approval_reasons.append(_("prepaid purchase"))
         if policy.approval_count_above is not None and count > policy.approval_count_above:
-            decision.approval_reasons.append(f"more than {policy.approval_count_above} servers")
+            decision.approval_reasons.append(_("more than %(count)s servers") % {"count": policy.approval_count_above})
     if flavor is not None:
         asked = {
             "count": count,
@@ -135,7 +138,7 @@ def _check_budgets(
     )
     for finding in findings:
         if policy.refuse_over_budget and not finding.price_unknown:
-            decision.refuse(NON_FIELD_ERRORS, f"Team {team} refuses this request: it is {finding.reason}.")
+            decision.refuse(NON_FIELD_ERRORS, _("Team %(team)s refuses this request: it is %(reason)s.") % {"team": team, "reason": finding.reason})
         elif not is_team_admin:
             decision.approval_reasons.append(finding.reason)
 
@@ -157,16 +160,17 @@ def _check_limits(
     user_servers, user_accelerators = _usage(team, user)
     team_servers, team_accelerators = _usage(team)
     limits = [
-        (policy.max_running_per_user, user_servers + count, "count", "instances per user", user_servers),
-        (policy.max_running_per_team, team_servers + count, "count", "instances for the team", team_servers),
-        (policy.max_accelerators_per_user, user_accelerators + accelerators, "flavor", "accelerators per user", user_accelerators),
-        (policy.max_accelerators_per_team, team_accelerators + accelerators, "flavor", "accelerators for the team", team_accelerators),
+        (policy.max_running_per_user, user_servers + count, "count", _("instances per user"), user_servers),
+        (policy.max_running_per_team, team_servers + count, "count", _("instances for the team"), team_servers),
+        (policy.max_accelerators_per_user, user_accelerators + accelerators, "flavor", _("accelerators per user"), user_accelerators),
+        (policy.max_accelerators_per_team, team_accelerators + accelerators, "flavor", _("accelerators for the team"), team_accelerators),
     ]  # fmt: skip
     for limit, wanted, field_name, what, in_use in limits:
         if limit is not None and wanted > limit:
             decision.refuse(
                 field_name,
-                f"Team {team} allows at most {limit} {what}; {in_use} in use, this asks for {wanted - in_use} more.",
+                _("Team %(team)s allows at most %(limit)s %(what)s; %(in_use)s in use, this asks for %(more)s more.")
+                % {"team": team, "limit": limit, "what": what, "in_use": in_use, "more": wanted - in_use},
             )
 
 
@@ -184,11 +188,11 @@ def flavor_notes(*, team: Team, is_team_admin: bool, flavors: list[FlavorChoice]
     notes = {}
     for flavor in flavors:
         if policy.allowed_flavors and flavor.name not in policy.allowed_flavors:
-            notes[flavor.name] = FlavorNote("not allowed for your team", blocked=True)
+            notes[flavor.name] = FlavorNote(_("not allowed for your team"), blocked=True)
         elif is_team_admin:
             continue
         elif _accelerators_unknown(flavor) and _limits_accelerators(policy):
-            notes[flavor.name] = FlavorNote("needs approval: card count unknown", blocked=False)
+            notes[flavor.name] = FlavorNote(_("needs approval: card count unknown"), blocked=False)
         elif flavor.accelerator_count and policy.approval_for_accelerators:
-            notes[flavor.name] = FlavorNote("needs approval", blocked=False)
+            notes[flavor.name] = FlavorNote(_("needs approval"), blocked=False)
     return notes

@@ -7,6 +7,8 @@ on its own, so a test that sends what the form let through would catch a gap.
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from modelarts_client.results import Subnet
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
@@ -65,22 +67,22 @@ def password_checks(password: str) -> list[PasswordCheck]:
     return [
         PasswordCheck(
             "length",
-            f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters",
+            _("%(min)s to %(max)s characters") % {"min": PASSWORD_MIN_LENGTH, "max": PASSWORD_MAX_LENGTH},
             PASSWORD_MIN_LENGTH <= len(password) <= PASSWORD_MAX_LENGTH,
         ),
         PasswordCheck(
             "classes",
-            f"At least three of: uppercase, lowercase, digit, special ({PASSWORD_SPECIALS})",
+            _("At least three of: uppercase, lowercase, digit, special (%(specials)s)") % {"specials": PASSWORD_SPECIALS},
             _character_classes(password) >= 3,
         ),
         PasswordCheck(
             "charset",
-            f"Only letters, digits and {PASSWORD_SPECIALS}",
+            _("Only letters, digits and %(specials)s") % {"specials": PASSWORD_SPECIALS},
             bool(password) and _only_allowed_characters(password),
         ),
         PasswordCheck(
             "words",
-            "Does not contain root, administrator, or either reversed",
+            _("Does not contain root, administrator, or either reversed"),
             bool(password) and not _contains_forbidden_word(password),
         ),
     ]
@@ -98,7 +100,6 @@ def zone_conflict(*, zone: str, subnet: Subnet) -> str:
     """Why the subnet cannot serve the chosen zone; "" when it can (no zone chosen, or a subnet of any zone)."""
     if not zone or not subnet.availability_zone or subnet.availability_zone == zone:
         return ""
-    return (
-        f"Subnet {subnet.name or subnet.id} is in {subnet.availability_zone}, not {zone}; "
-        f"choose a subnet in {zone}, or {subnet.availability_zone} as the zone."
-    )
+    return _(
+        "Subnet %(subnet)s is in %(subnet_zone)s, not %(zone)s; choose a subnet in %(zone)s, or %(subnet_zone)s as the zone."
+    ) % {"subnet": subnet.name or subnet.id, "subnet_zone": subnet.availability_zone, "zone": zone}

@@ -13,6 +13,8 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -181,19 +183,17 @@ def devserver_create(request: HttpRequest) -> HttpResponse:
                 approval_reasons=form.approval_reasons,
             )
         except IntegrityError:
-            form.add_error("name", "This name was just taken by another request; choose another.")
+            form.add_error("name", _("This name was just taken by another request; choose another."))
             return _form_page(request, form, account, schedule_form=schedule_form)
     except catalog.CatalogNotReady as not_ready:
         return _catalog_loading(request, not_ready)
-    noun = "server" if len(rows) == 1 else "servers"
     waiting = (
-        f" It waits for a team admin's approval ({', '.join(form.approval_reasons)})."
+        " " + _("It waits for a team admin's approval (%(reasons)s).") % {"reasons": ", ".join(form.approval_reasons)}
         if form.approval_reasons
         else ""
     )
-    messages.success(
-        request, f"Requested {len(rows)} {noun}: {', '.join(row.name for row in rows)}.{waiting}"
-    )
+    requested = ngettext("Requested %(count)s server: %(names)s.", "Requested %(count)s servers: %(names)s.", len(rows))
+    messages.success(request, requested % {"count": len(rows), "names": ", ".join(row.name for row in rows)} + waiting)
     return (
         redirect("devservers:detail", devserver_id=rows[0].pk)
         if len(rows) == 1
@@ -290,22 +290,22 @@ def create_estimate(request: HttpRequest) -> HttpResponse:
 def devserver_decide(request: HttpRequest, devserver_id: int) -> HttpResponse:
     devserver = selectors.devserver_for_user(request.user, devserver_id)
     if not selectors.is_team_admin(request.user, devserver.team):
-        return HttpResponse("Only a team admin can approve or decline.", status=403)
+        return HttpResponse(_("Only a team admin can approve or decline."), status=403)
     decision = request.POST.get("decision")
     if decision == "approve":
         done = requesting.approve_request(devserver_id=devserver.pk, actor=request.user)
-        message = f"Approved {devserver.name}; it is being submitted."
+        message = _("Approved %(name)s; it is being submitted.") % {"name": devserver.name}
     elif decision == "decline":
         reason = request.POST.get("reason", "").strip()
         if not reason:
-            messages.error(request, "Say why the request is declined; the requester sees the reason.")
+            messages.error(request, _("Say why the request is declined; the requester sees the reason."))
             return redirect(safe_next(request) or reverse("devservers:detail", args=[devserver.pk]))
         done = requesting.decline_request(devserver_id=devserver.pk, actor=request.user, reason=reason)
-        message = f"Declined {devserver.name}."
+        message = _("Declined %(name)s.") % {"name": devserver.name}
     else:
-        return HttpResponse("Unknown decision.", status=400)
+        return HttpResponse(_("Unknown decision."), status=400)
     if done:
         messages.success(request, message)
     else:
-        messages.error(request, f"{devserver.name} was no longer awaiting approval.")
+        messages.error(request, _("%(name)s was no longer awaiting approval.") % {"name": devserver.name})
     return redirect(safe_next(request) or reverse("devservers:detail", args=[devserver.pk]))

@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Model, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from devservers.models import (
@@ -29,6 +30,7 @@ from devservers.models import (
     Team,
     status_label,
 )
+from devservers.models.audit import audit_action_filter_label, audit_outcome_label
 from devservers.review import choices
 from devservers.review.sorting import DEFAULT_SORT, SortFilter, sorted_by_default
 from modelarts_client import statuses as cloud_statuses
@@ -38,8 +40,8 @@ SYSTEM_ACTOR = "system"
 
 # Status groups offered before the single statuses: key -> (label, statuses).
 STATUS_GROUPS: dict[str, tuple[str, frozenset[str]]] = {
-    "changing": ("Changing (anything in progress)", CHANGING_STATUSES),
-    "failed": ("Failed (any)", FAILED_STATUSES),
+    "changing": (_("Changing (anything in progress)"), CHANGING_STATUSES),
+    "failed": (_("Failed (any)"), FAILED_STATUSES),
 }
 # The order the status filter offers the statuses in: a request's life, then the failures.
 STATUS_ORDER = (
@@ -49,9 +51,9 @@ STATUS_ORDER = (
     cloud_statuses.STOP_FAILED, cloud_statuses.REBOOT_FAILED, cloud_statuses.DELETE_FAILED,
     cloud_statuses.ERROR, REJECTED, DECLINED,
 )  # fmt: skip
-BILLING_CHOICES = [("POST_PAID", "Pay-per-use"), ("PRE_PAID", "Prepaid")]
+BILLING_CHOICES = [("POST_PAID", _("Pay-per-use")), ("PRE_PAID", _("Prepaid"))]
 AGE_DAYS = {"1d": 1, "7d": 7, "30d": 30}
-AGE_CHOICES = [("1d", "Older than 1 day"), ("7d", "Older than 7 days"), ("30d", "Older than 30 days")]
+AGE_CHOICES = [("1d", _("Older than 1 day")), ("7d", _("Older than 7 days")), ("30d", _("Older than 30 days"))]
 AUDIT_ACTIONS = ("request", "approve", "decline", "create", "start", "stop", "reboot", "delete")
 
 
@@ -83,7 +85,10 @@ def _present_values(entries: QuerySet[AuditEntry], column: str) -> list[str]:
 def action_choices(entries: QuerySet[AuditEntry]) -> list[tuple[str, str]]:
     # Actions another part of the app records later are offered as soon as one exists.
     present = set(_present_values(entries, "action"))
-    return [(action, action) for action in (*AUDIT_ACTIONS, *sorted(present - set(AUDIT_ACTIONS)))]
+    return [
+        (action, audit_action_filter_label(action))
+        for action in (*AUDIT_ACTIONS, *sorted(present - set(AUDIT_ACTIONS)))
+    ]
 
 
 # The review page -----------------------------------------------------------------------------------------
@@ -98,26 +103,26 @@ class ReviewFilterForm(forms.Form):
 
 class ReviewFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", max_length=64, label="Name contains"
+        field_name="name", lookup_expr="icontains", max_length=64, label=_("Name contains")
     )
-    status = django_filters.ChoiceFilter(method="filter_status", label="Status", empty_label="Any status")
+    status = django_filters.ChoiceFilter(method="filter_status", label=_("Status"), empty_label=_("Any status"))
     owner = django_filters.ChoiceFilter(
         field_name="owner__username",
-        label="Owner",
-        empty_label="Anyone",
+        label=_("Owner"),
+        empty_label=_("Anyone"),
         null_value=UNKNOWN_OWNER,
-        null_label="Unknown (imported)",
+        null_label=_("Unknown (imported)"),
     )
-    flavor = django_filters.ChoiceFilter(label="Flavor", empty_label="Any flavor")
+    flavor = django_filters.ChoiceFilter(label=_("Flavor"), empty_label=_("Any flavor"))
     billing = django_filters.ChoiceFilter(
-        field_name="charging_mode", choices=BILLING_CHOICES, label="Billing", empty_label="Any billing"
+        field_name="charging_mode", choices=BILLING_CHOICES, label=_("Billing"), empty_label=_("Any billing")
     )
     # Offered only to an admin of several teams, over those teams (set per request).
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), label="Team", empty_label="Every team"
+        queryset=Team.objects.none(), label=_("Team"), empty_label=_("Every team")
     )
     age = django_filters.ChoiceFilter(
-        method="filter_older_than", choices=AGE_CHOICES, label="Age", empty_label="Any age"
+        method="filter_older_than", choices=AGE_CHOICES, label=_("Age"), empty_label=_("Any age")
     )
     sort = SortFilter(widget=forms.HiddenInput)
 
@@ -169,29 +174,29 @@ class AuditFilterForm(forms.Form):
         cleaned = super().clean()
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_to < date_from:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
 
 class AuditFilterSet(django_filters.FilterSet):
-    action = django_filters.ChoiceFilter(label="Action", empty_label="Any action")
+    action = django_filters.ChoiceFilter(label=_("Action"), empty_label=_("Any action"))
     actor = django_filters.ChoiceFilter(
         field_name="actor__username",
-        label="Who",
-        empty_label="Anyone",
+        label=_("Who"),
+        empty_label=_("Anyone"),
         null_value=SYSTEM_ACTOR,
-        null_label="system (the worker)",
+        null_label=_("system (the worker)"),
     )
     instance = django_filters.CharFilter(
-        field_name="devserver__name", lookup_expr="icontains", max_length=64, label="Instance name contains"
+        field_name="devserver__name", lookup_expr="icontains", max_length=64, label=_("Instance name contains")
     )
-    outcome = django_filters.ChoiceFilter(label="Outcome", empty_label="Any outcome")
+    outcome = django_filters.ChoiceFilter(label=_("Outcome"), empty_label=_("Any outcome"))
     # Whole days in the site's time zone, compared in the database so no date can overflow.
     date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="From", widget=_date_input()
+        field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=_date_input()
     )
     date_to = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="To", widget=_date_input()
+        field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=_date_input()
     )
 
     class Meta:
@@ -206,7 +211,7 @@ class AuditFilterSet(django_filters.FilterSet):
             (name, name) for name in _present_values(entries, "actor__username")
         ]
         self.filters["outcome"].extra["choices"] = [
-            (outcome, outcome) for outcome in _present_values(entries, "outcome")
+            (outcome, audit_outcome_label(outcome)) for outcome in _present_values(entries, "outcome")
         ]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django.db.models import F, OrderBy, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from devservers.models import DevServer
@@ -18,7 +19,7 @@ SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "flavor": ("flavor",),
     "age": ("-created_at",),  # ascending age: the youngest first
 }
-SORT_LABELS = {"name": "Name", "status": "Status", "owner": "Owner", "flavor": "Flavor", "age": "Age"}
+SORT_LABELS = {"name": _("Name"), "status": _("Status"), "owner": _("Owner"), "flavor": _("Flavor"), "age": _("Age")}
 DEFAULT_SORT = "age"
 
 

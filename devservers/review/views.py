@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
@@ -56,13 +57,17 @@ def _page_of(rows: QuerySet, requested: str | None, *, per_page: int) -> Page:
 def _page_notice(requested: str | None, page: Page) -> list[str]:
     if not requested or requested == str(page.number):
         return []
-    return [f"There is no page {requested}; showing page {page.number} of {page.paginator.num_pages}."]
+    return [
+        _("There is no page %(requested)s; showing page %(number)s of %(count)s.")
+        % {"requested": requested, "number": page.number, "count": page.paginator.num_pages}
+    ]
 
 
 def _hidden_field_notices(form: forms.Form) -> list[str]:
     """Errors of fields the page shows no input for (the sort key), which have no place of their own."""
     return [
-        f"Ignored {field.name} “{form.data.get(field.name)}”: {' '.join(field.errors)}"
+        _("Ignored %(field)s “%(value)s”: %(errors)s")
+        % {"field": field.name, "value": form.data.get(field.name), "errors": " ".join(field.errors)}
         for field in form.hidden_fields()
         if field.errors
     ]
@@ -106,7 +111,7 @@ def _review_context(request: HttpRequest) -> dict:
         "live_token": live_token,
         "pending": pending,
         "pending_costs": pending_costs(pending.object_list, now=now),
-        "costs": cost_totals(rows, now=now),
+        "costs": cost_totals(rows, now=now, shown=page.object_list),
         # No email or notification system yet: the team's admins are told here.
         "budget_alerts": budget_alerts(access.review_teams(request.user), now=now),
         "lifetime_ending": lifetime_ending(scope, now=now),

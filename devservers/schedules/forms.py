@@ -5,6 +5,8 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from devservers.models import DevServer
 from devservers.schedules.clock import lifetime_start
@@ -18,17 +20,17 @@ LEAST_LIFETIME_LEFT = datetime.timedelta(hours=24)
 
 class ScheduleForm(forms.Form):
     stop_after_hours = forms.IntegerField(
-        required=False, min_value=1, max_value=STOP_AFTER_HOURS_MAX, label="Stop after (hours)",
-        help_text="Counted from each start.",
+        required=False, min_value=1, max_value=STOP_AFTER_HOURS_MAX, label=gettext_lazy("Stop after (hours)"),
+        help_text=gettext_lazy("Counted from each start."),
     )  # fmt: skip
     daily_stop_time = forms.TimeField(
-        required=False, label="Stop daily at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        required=False, label=gettext_lazy("Stop daily at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
     # Not required: a request that does not say keeps the owner's zone (the form's initial value).
-    schedule_time_zone = forms.ChoiceField(required=False, choices=TIME_ZONE_CHOICES, label="Your time zone")
+    schedule_time_zone = forms.ChoiceField(required=False, choices=TIME_ZONE_CHOICES, label=gettext_lazy("Your time zone"))
     lifetime_days = forms.IntegerField(
-        required=False, min_value=1, max_value=LIFETIME_DAYS_MAX, label="Delete after (days)",
-        help_text="Warnings 24 h and 1 h before; you can extend it.",
+        required=False, min_value=1, max_value=LIFETIME_DAYS_MAX, label=gettext_lazy("Delete after (days)"),
+        help_text=gettext_lazy("Warnings 24 h and 1 h before; you can extend it."),
     )  # fmt: skip
 
     def __init__(
@@ -47,9 +49,9 @@ class ScheduleForm(forms.Form):
         self.fields["schedule_time_zone"].initial = settings.TIME_ZONE
         if bounds.max_stop_after_hours:
             self.fields["stop_after_hours"].widget.attrs["max"] = bounds.max_stop_after_hours
-            self.fields["stop_after_hours"].help_text += f" Your team's most: {bounds.max_stop_after_hours}."
+            self.fields["stop_after_hours"].help_text += " " + _("Your team's most: %(hours)s.") % {"hours": bounds.max_stop_after_hours}
         if bounds.max_lifetime_days:
-            self.fields["lifetime_days"].help_text += f" Your team's most: {bounds.max_lifetime_days} days."
+            self.fields["lifetime_days"].help_text += " " + _("Your team's most: %(days)s days.") % {"days": bounds.max_lifetime_days}
 
     def field_errors(self, name: str) -> list[str]:
         return list(self.errors.get(name, []))
@@ -70,22 +72,22 @@ class ScheduleForm(forms.Form):
         if most_hours and "stop_after_hours" not in self.errors:
             if hours is None:
                 self.add_error(
-                    "stop_after_hours", f"Your team stops servers after at most {most_hours} hours; say when."
+                    "stop_after_hours", _("Your team stops servers after at most %(hours)s hours; say when.") % {"hours": most_hours}
                 )
             elif hours > most_hours:
                 self.add_error(
-                    "stop_after_hours", f"Your team stops servers after at most {most_hours} hours."
+                    "stop_after_hours", _("Your team stops servers after at most %(hours)s hours.") % {"hours": most_hours}
                 )
         if bounds.max_lifetime_days and "lifetime_days" not in self.errors:
             if days is None:
                 self.add_error(
                     "lifetime_days",
-                    f"Your team deletes servers after at most {bounds.max_lifetime_days} days; say when.",
+                    _("Your team deletes servers after at most %(days)s days; say when.") % {"days": bounds.max_lifetime_days},
                 )
             elif days > bounds.max_lifetime_days:
                 self.add_error(
                     "lifetime_days",
-                    f"Your team allows a lifetime of at most {bounds.max_lifetime_days} days.",
+                    _("Your team allows a lifetime of at most %(days)s days.") % {"days": bounds.max_lifetime_days},
                 )
         if (
             days
@@ -97,7 +99,7 @@ class ScheduleForm(forms.Form):
             if ends - self.now < LEAST_LIFETIME_LEFT:
                 self.add_error(
                     "lifetime_days",
-                    f"That lifetime would end {ends:%Y-%m-%d %H:%M %Z}; leave it at least 24 hours more.",
+                    _("That lifetime would end %(ends)s; leave it at least 24 hours more.") % {"ends": f"{ends:%Y-%m-%d %H:%M %Z}"},
                 )
         return cleaned
 

@@ -3,6 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from devservers.models import TeamPolicy
 
 # Every schedule action is done by the dashboard itself: the audit trail names this actor.
@@ -37,16 +39,16 @@ class ScheduleBounds:
         """The team's rules, for a help text."""
         parts = []
         if self.default_stop_after_hours:
-            parts.append(f"stop after {self.default_stop_after_hours} h unless you choose")
+            parts.append(_("stop after %(hours)s h unless you choose") % {"hours": self.default_stop_after_hours})
         if self.max_stop_after_hours:
-            parts.append(f"stop after at most {self.max_stop_after_hours} h")
+            parts.append(_("stop after at most %(hours)s h") % {"hours": self.max_stop_after_hours})
         if self.default_daily_stop_time:
-            parts.append(f"stop daily at {self.default_daily_stop_time:%H:%M} unless you choose")
+            parts.append(_("stop daily at %(time)s unless you choose") % {"time": f"{self.default_daily_stop_time:%H:%M}"})
         if self.default_lifetime_days:
-            parts.append(f"deleted after {self.default_lifetime_days} days unless you choose")
+            parts.append(_("deleted after %(days)s days unless you choose") % {"days": self.default_lifetime_days})
         if self.max_lifetime_days:
-            parts.append(f"a lifetime of at most {self.max_lifetime_days} days")
-        return "; ".join(parts)
+            parts.append(_("a lifetime of at most %(days)s days") % {"days": self.max_lifetime_days})
+        return _("; ").join(parts)
 
 
 def bounds_for(policy: TeamPolicy | None, *, accelerator_count: int) -> ScheduleBounds:

@@ -5,6 +5,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from devservers import live
 from devservers.history import audit
@@ -22,13 +25,13 @@ class ScheduleSettings:
 
     def describe(self) -> str:
         parts = [
-            f"stop after {self.stop_after_hours} h" if self.stop_after_hours else "",
-            f"stop daily at {self.daily_stop_time:%H:%M} {self.schedule_time_zone}"
+            _("stop after %(hours)s h") % {"hours": self.stop_after_hours} if self.stop_after_hours else "",
+            _("stop daily at %(time)s %(zone)s") % {"time": f"{self.daily_stop_time:%H:%M}", "zone": self.schedule_time_zone}
             if self.daily_stop_time
             else "",
-            f"delete after {self.lifetime_days} days" if self.lifetime_days else "",
+            _("delete after %(days)s days") % {"days": self.lifetime_days} if self.lifetime_days else "",
         ]
-        return ", ".join(part for part in parts if part) or "no schedule"
+        return _(", ").join(part for part in parts if part) or _("no schedule")
 
 
 def set_schedule(
@@ -47,7 +50,9 @@ def set_schedule(
         fields["lifetime_warned_hours"] = None
     with transaction.atomic():
         DevServer.objects.filter(pk=devserver.pk).update(**fields)
-        audit(actor=actor, action="schedule", devserver=devserver, outcome="set", detail=schedule.describe())
+        with translation.override("en"):  # the audit trail is kept in one language
+            detail = schedule.describe()
+        audit(actor=actor, action="schedule", devserver=devserver, outcome="set", detail=detail)
         live.bump_after_commit(live.scopes_of(devserver))
     for name, value in fields.items():
         setattr(devserver, name, value)
@@ -69,21 +74,25 @@ def extend_lifetime(
     """Push the delete back by `days`, as far as the team's maximum lifetime allows."""
     deadline = delete_due_at(devserver)
     if deadline is None:
-        return Extension(False, f"{devserver.name} has no lifetime to extend.")
+        return Extension(False, _("%(name)s has no lifetime to extend.") % {"name": devserver.name})
     if devserver.is_final or devserver.status == "DELETING":
-        return Extension(False, f"{devserver.name} is already being deleted.")
+        return Extension(False, _("%(name)s is already being deleted.") % {"name": devserver.name})
     most = min(bounds.max_lifetime_days or LIFETIME_DAYS_MAX, LIFETIME_DAYS_MAX)
     wanted = devserver.lifetime_days + days
     if days < 1 or wanted > most:
         room = most - devserver.lifetime_days
-        allowed = f"at most {room} more day{'s' if room != 1 else ''}" if room > 0 else "no more days"
-        return Extension(False, f"Its lifetime may be at most {most} days: {allowed}.")
+        allowed = (
+            ngettext("at most %(room)s more day", "at most %(room)s more days", room) % {"room": room}
+            if room > 0
+            else _("no more days")
+        )
+        return Extension(False, _("Its lifetime may be at most %(most)s days: %(allowed)s.") % {"most": most, "allowed": allowed})
     with transaction.atomic():
         extended = DevServer.objects.filter(pk=devserver.pk, lifetime_days=devserver.lifetime_days).update(
             lifetime_days=wanted, lifetime_warned_hours=None, schedule_error=""
         )
         if not extended:
-            return Extension(False, f"{devserver.name}'s lifetime changed meanwhile; look again.")
+            return Extension(False, _("%(name)s's lifetime changed meanwhile; look again.") % {"name": devserver.name})
         devserver.lifetime_days, devserver.lifetime_warned_hours = wanted, None
         new_deadline = delete_due_at(devserver)
         audit(
@@ -91,4 +100,4 @@ def extend_lifetime(
             detail=f"{days} more day(s): {wanted} days in all, deleted at {new_deadline:%Y-%m-%d %H:%M %Z}",
         )  # fmt: skip
         live.bump_after_commit(live.scopes_of(devserver))
-    return Extension(True, f"{devserver.name} now lives until {new_deadline:%Y-%m-%d %H:%M %Z}.")
+    return Extension(True, _("%(name)s now lives until %(deadline)s.") % {"name": devserver.name, "deadline": f"{new_deadline:%Y-%m-%d %H:%M %Z}"})

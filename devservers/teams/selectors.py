@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from devservers.models import Membership, Team, TeamPolicy
 
@@ -42,11 +43,11 @@ class PolicyLine:
 
 
 def _limit(value: int | None, unit: str = "") -> str:
-    return "no limit" if value is None else f"{value}{unit}"
+    return _("no limit") if value is None else f"{value}{unit}"
 
 
 def _allowed(names: list[str]) -> str:
-    return ", ".join(names) if names else "all"
+    return ", ".join(names) if names else _("all")
 
 
 def policy_lines(team: Team) -> list[PolicyLine] | None:
@@ -55,29 +56,29 @@ def policy_lines(team: Team) -> list[PolicyLine] | None:
     if policy is None:
         return None
     count_rule = (
-        f"more than {policy.approval_count_above} servers in one request"
+        _("more than %(count)s servers in one request") % {"count": policy.approval_count_above}
         if policy.approval_count_above is not None
         else ""
     )
     approval_rules = [
         rule
         for rule in (
-            "accelerator flavors" if policy.approval_for_accelerators else "",
-            "prepaid purchases" if policy.approval_for_prepaid else "",
+            _("accelerator flavors") if policy.approval_for_accelerators else "",
+            _("prepaid purchases") if policy.approval_for_prepaid else "",
             count_rule,
         )
         if rule
     ]
     return [
-        PolicyLine("Allowed flavors", _allowed(policy.allowed_flavors)),
-        PolicyLine("Allowed images", _allowed(policy.allowed_images)),
-        PolicyLine("Running instances per user", _limit(policy.max_running_per_user)),
-        PolicyLine("Running instances for the team", _limit(policy.max_running_per_team)),
-        PolicyLine("Accelerators per user", _limit(policy.max_accelerators_per_user)),
-        PolicyLine("Accelerators for the team", _limit(policy.max_accelerators_per_team)),
-        PolicyLine("Longest prepaid period", _limit(policy.max_prepaid_months, " months")),
+        PolicyLine(_("Allowed flavors"), _allowed(policy.allowed_flavors)),
+        PolicyLine(_("Allowed images"), _allowed(policy.allowed_images)),
+        PolicyLine(_("Running instances per user"), _limit(policy.max_running_per_user)),
+        PolicyLine(_("Running instances for the team"), _limit(policy.max_running_per_team)),
+        PolicyLine(_("Accelerators per user"), _limit(policy.max_accelerators_per_user)),
+        PolicyLine(_("Accelerators for the team"), _limit(policy.max_accelerators_per_team)),
+        PolicyLine(_("Longest prepaid period"), _limit(policy.max_prepaid_months, " " + _("months"))),
         PolicyLine(
-            "Needs a team admin's approval",
-            ", ".join(approval_rules) if approval_rules else "nothing",
+            _("Needs a team admin's approval"),
+            _(", ").join(approval_rules) if approval_rules else _("nothing"),
         ),
     ]

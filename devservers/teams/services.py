@@ -7,6 +7,7 @@ same moment cannot leave the team without an admin.
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from devservers import live
 from devservers.history import audit
@@ -38,7 +39,7 @@ def _lock_team(team: Team) -> None:
 def _membership(team: Team, membership_id: int) -> Membership:
     membership = Membership.objects.select_related("user").filter(pk=membership_id, team=team).first()
     if membership is None:
-        raise NotAMember(f"That user is no longer a member of {team}.")
+        raise NotAMember(_("That user is no longer a member of %(team)s.") % {"team": team})
     return membership
 
 
@@ -47,7 +48,7 @@ def _record(*, actor: AbstractBaseUser, team: Team, user: AbstractBaseUser, deta
     live.bump_after_commit([live.owner_scope(user.pk)])
 
 
-def _refuse_if_last_admin(membership: Membership, *, doing: str) -> None:
+def _refuse_if_last_admin(membership: Membership, *, removing: bool) -> None:
     if membership.role != Membership.Role.ADMIN:
         return
     other_admins = (
@@ -57,9 +58,12 @@ def _refuse_if_last_admin(membership: Membership, *, doing: str) -> None:
     )
     if not other_admins:
         name = membership.user.get_username()
-        raise LastAdmin(
-            f"{name} is the team's last admin and cannot be {doing}; make another member admin first."
+        message = (
+            _("%(name)s is the team's last admin and cannot be removed; make another member admin first.")
+            if removing
+            else _("%(name)s is the team's last admin and cannot be demoted; make another member admin first.")
         )
+        raise LastAdmin(message % {"name": name})
 
 
 def add_member(
@@ -72,7 +76,7 @@ def add_member(
             membership = Membership.objects.create(team=team, user=user, role=role)
             _record(actor=actor, team=team, user=user, detail=f"added {name} as {role}")
     except IntegrityError:
-        raise AlreadyMember(f"{name} is already a member of {team}.") from None
+        raise AlreadyMember(_("%(name)s is already a member of %(team)s.") % {"name": name, "team": team}) from None
     return membership
 
 
@@ -85,7 +89,7 @@ def change_role(*, actor: AbstractBaseUser, membership_id: int, team: Team, role
         if previous == role:
             return membership
         if role != Membership.Role.ADMIN:
-            _refuse_if_last_admin(membership, doing="demoted")
+            _refuse_if_last_admin(membership, removing=False)
         membership.role = role
         membership.save(update_fields=["role"])
         name = membership.user.get_username()
@@ -98,7 +102,7 @@ def remove_member(*, actor: AbstractBaseUser, membership_id: int, team: Team) ->
     with transaction.atomic():
         _lock_team(team)
         membership = _membership(team, membership_id)
-        _refuse_if_last_admin(membership, doing="removed")
+        _refuse_if_last_admin(membership, removing=True)
         membership.delete()
         _record(
             actor=actor, team=team, user=membership.user, detail=f"removed {membership.user.get_username()}"

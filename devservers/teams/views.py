@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -94,7 +95,7 @@ def _add_member(request: HttpRequest, team: Team) -> HttpResponse:
         else:
             name = form.user.get_username()
             return _changed(
-                request, team, f"Added {name} to {team} as {Membership.Role(role).label.lower()}."
+                request, team, _("Added %(name)s to %(team)s as %(role)s.") % {"name": name, "team": team, "role": str(Membership.Role(role).label).lower()}
             )
     return _members_answer(request, team, add_form=form)
 
@@ -103,7 +104,7 @@ def _change_role(request: HttpRequest, team: Team) -> HttpResponse:
     form = ChangeRoleForm(request.POST)
     if not form.is_valid():
         return _members_answer(
-            request, team, status=400, problem="Choose a member and a role: member or admin."
+            request, team, status=400, problem=_("Choose a member and a role: member or admin.")
         )
     membership_id, role = form.cleaned_data["membership"], form.cleaned_data["role"]
     try:
@@ -115,13 +116,13 @@ def _change_role(request: HttpRequest, team: Team) -> HttpResponse:
     except team_services.NotAMember as refusal:
         return _members_answer(request, team, problem=str(refusal))
     name = membership.user.get_username()
-    return _changed(request, team, f"{name} is now {Membership.Role(role).label.lower()}.")
+    return _changed(request, team, _("%(name)s is now %(role)s.") % {"name": name, "role": str(Membership.Role(role).label).lower()})
 
 
 def _remove_member(request: HttpRequest, team: Team) -> HttpResponse:
     form = RemoveMemberForm(request.POST)
     if not form.is_valid():
-        return _members_answer(request, team, status=400, problem="Choose the member to remove.")
+        return _members_answer(request, team, status=400, problem=_("Choose the member to remove."))
     membership_id = form.cleaned_data["membership"]
     try:
         user = team_services.remove_member(actor=request.user, membership_id=membership_id, team=team)
@@ -129,7 +130,7 @@ def _remove_member(request: HttpRequest, team: Team) -> HttpResponse:
         return _members_answer(request, team, row_errors={membership_id: str(refusal)})
     except team_services.NotAMember as refusal:
         return _members_answer(request, team, problem=str(refusal))
-    return _changed(request, team, f"Removed {user.get_username()} from {team}.")
+    return _changed(request, team, _("Removed %(name)s from %(team)s.") % {"name": user.get_username(), "team": team})
 
 
 _CHANGES: dict[str, Callable[[HttpRequest, Team], HttpResponse]] = {
@@ -146,8 +147,8 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
     if request.method == "GET":
         return _members_answer(request, team)
     if not selectors.is_team_admin(request.user, team):
-        return HttpResponse("Only a team admin can change the team's members.", status=403)
+        return HttpResponse(_("Only a team admin can change the team's members."), status=403)
     change = _CHANGES.get(request.POST.get("op", ""))
     if change is None:
-        return _members_answer(request, team, status=400, problem="Unknown change.")
+        return _members_answer(request, team, status=400, problem=_("Unknown change."))
     return change(request, team)

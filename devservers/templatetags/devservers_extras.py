@@ -1,7 +1,9 @@
 from django import template
 
+from devservers.instances.progress import Progress, progress_of
 from devservers.models import status_label
-from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS
+from devservers.models.audit import audit_outcome_label
+from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, can_ask, delete_stops_first
 
 register = template.Library()
 
@@ -12,10 +14,22 @@ def errors_for(form, field_name: str) -> list[str]:
     return form.field_errors(field_name)
 
 
+@register.filter(name="progress")
+def progress_filter(devserver) -> Progress | None:
+    """How a changing row does against the usual time of its status (None when it is not changing)."""
+    return progress_of(devserver)
+
+
+@register.filter(name="delete_stops_first")
+def delete_stops_first_filter(status: str) -> bool:
+    """A delete asked in this status stops the server first."""
+    return delete_stops_first(status)
+
+
 @register.filter
 def lifecycle_actions(devserver) -> list[tuple[object, bool]]:
     """Every action, with whether the server's status allows it now (the buttons show both)."""
-    return [(action, action.allowed_in(devserver.status)) for action in LIFECYCLE_ACTIONS.values()]
+    return [(action, can_ask(action, devserver.status)) for action in LIFECYCLE_ACTIONS.values()]
 
 
 @register.filter
@@ -45,10 +59,7 @@ def status_label_filter(status: str) -> str:
 
 @register.filter
 def audit_outcome(outcome: str) -> str:
-    """An outcome that names a status ("awaiting_approval") as the badges say it; any other as written."""
-    if not outcome:
-        return "—"
-    return status_label(outcome.upper()) if "_" in outcome else outcome
+    return audit_outcome_label(outcome)
 
 
 @register.filter

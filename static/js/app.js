@@ -21,10 +21,10 @@
     const status = button.closest("section")?.querySelector(".copy-status");
     const done = () => {
       button.dataset.copied = "yes";
-      if (status) status.textContent = "Copied: " + text;
+      if (status) status.textContent = interpolate(gettext("Copied: %s"), [text]);
     };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, () => { if (status) status.textContent = "Copy failed; select the text."; });
+      navigator.clipboard.writeText(text).then(done, () => { if (status) status.textContent = gettext("Copy failed; select the text."); });
     } else {
       const range = document.createRange();
       range.selectNodeContents(source);
@@ -73,7 +73,7 @@
       const when = new Date(element.getAttribute("datetime"));
       const format = formats[element.dataset.localTime];
       if (Number.isNaN(when.getTime()) || !format) return;
-      element.textContent = new Intl.DateTimeFormat(undefined, format).format(when);
+      element.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, format).format(when);
       element.title = element.getAttribute("datetime");
     });
   }
@@ -84,17 +84,18 @@
 })();
 
 // Stop and Reboot ask first: a button with data-confirm, or the list's batch buttons, which name the
-// selected servers. The batch buttons stay disabled until a row is selected.
+// selected servers (without JavaScript, the server's confirmation page asks). The batch buttons stay
+// disabled until a row is selected.
 (function () {
   "use strict";
   const BATCH_BUTTONS = "#batch-form .batch-bar button[name=action]";
   const selectedNames = () => [...document.querySelectorAll("input[form=batch-form][name=selected]:checked")]
-    .map((box) => (box.getAttribute("aria-label") || "").replace(/^Select /, ""));
+    .map((box) => box.dataset.name || "");
   function syncBatchButtons() {
     const none = selectedNames().length === 0;
     document.querySelectorAll(BATCH_BUTTONS).forEach((button) => {
       button.disabled = none;
-      button.title = none ? "Select servers in the list first" : "";
+      button.title = none ? gettext("Select servers in the list first") : "";
     });
   }
   document.addEventListener("submit", (event) => {
@@ -102,9 +103,21 @@
     if (!button) return;
     let question = button.dataset.confirm;
     if (!question && button.matches(BATCH_BUTTONS) && ["stop", "reboot"].includes(button.value)) {
-      question = `${button.textContent.trim()} ${selectedNames().join(", ")}? Unsaved work on them will be lost.`;
+      question = interpolate(gettext("%(action)s %(names)s? Unsaved work on them will be lost."),
+        { action: button.textContent.trim(), names: selectedNames().join(", ") }, true);
     }
-    if (question && !window.confirm(question)) event.preventDefault();
+    const form = event.target;
+    form.querySelectorAll("input[data-confirmed]").forEach((input) => input.remove());
+    if (!question) return;
+    if (!window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    // Asked here, so the server need not send the confirmation page it shows without JavaScript.
+    const confirmed = Object.assign(document.createElement("input"),
+      { type: "hidden", name: "confirmed", value: "yes" });
+    confirmed.dataset.confirmed = "";
+    form.appendChild(confirmed);
   });
   document.addEventListener("change", (event) => {
     if (event.target instanceof HTMLInputElement && event.target.name === "selected") syncBatchButtons();

@@ -27,7 +27,7 @@
     const unmet = [...document.querySelectorAll("#password-checklist [data-check]")]
       .filter((item) => !item.classList.contains("passed")).map((item) => item.textContent.trim());
     summary.textContent = input.value.length === 0 ? "" : unmet.length === 0
-      ? "The password meets every rule." : `Not met yet: ${unmet.join("; ")}.`;
+      ? gettext("The password meets every rule.") : interpolate(gettext("Not met yet: %s."), [unmet.join("; ")]);
   }
   document.addEventListener("input", (event) => {
     if (event.target.id === "id_admin_pass") {

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import User
 from playwright.sync_api import BrowserContext, Page, expect
 
 from devservers.history import set_status
 from devservers.models import DevServer, Membership, Team, TeamPolicy
 from modelarts_emulator.catalogue import VPCS
-from tests.fixtures.dashboard import STOCK_PASSWORD
+from tests.fixtures.dashboard import stock_user
 from tests.fixtures.world import make_devserver
 
 from .conftest import describe
@@ -164,7 +163,7 @@ def test_the_request_form_its_fragments_and_switchers_run_without_violations(
 
 
 def test_the_admin_site_runs_without_violations(page, owner, account, team, watch):
-    root = User.objects.create_superuser("root", password=STOCK_PASSWORD)
+    root = stock_user("root", is_staff=True, is_superuser=True)
     row = make_devserver(owner, account, team=team, name="admin-row")
     log_in(page, root)
 

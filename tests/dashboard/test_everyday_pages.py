@@ -1,6 +1,8 @@
 """Everyday use, as the server renders it: the connect panel, names instead of ids, the error summary,
 the zone checked against the subnet, the suggested image, "launch similar" and the error pages."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -83,6 +85,17 @@ def test_a_gpu_flavor_suggests_its_newest_cuda_image(owner, account):
         reverse("devservers:create-images"), {"account": account.pk, "flavor": GPU_FLAVOR, "image_id": ""}
     )
     assert f'<option value="{newest.id}" selected>' in fragment.content.decode()
+
+
+def test_a_gpu_flavor_lists_the_images_built_for_it_first_newest_first(owner, account):
+    fragment = logged_in(owner).get(
+        reverse("devservers:create-images"), {"account": account.pk, "flavor": GPU_FLAVOR, "image_id": ""}
+    )
+    listed = re.findall(r'<option value="[^"]+"[^>]*>([^<]+)</option>', fragment.content.decode())
+    fitting = [name for name in listed if "CUDA" in name or "GPU" in name]
+    assert fitting and listed[: len(fitting)] == fitting
+    assert listed[0] == "Ubuntu22.04_x86_64_CUDA12.1_GPU"
+    assert len(listed) > len(fitting)  # the CPU images still follow
 
 
 def test_launch_similar_fills_the_form_from_a_server_without_its_password(owner, account):

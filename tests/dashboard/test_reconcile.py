@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,7 @@ from devservers.models import OUTCOME_UNKNOWN, AuditEntry, CloudAccount, DevServ
 from devservers.provisioning import follow, reconcile, submit
 from modelarts_client import AkSkCredentials, CreateServerRequest, ModelArtsClient, ServerNetwork
 from modelarts_client import DevServer as CloudServer
-from tests.fixtures.dashboard import STOCK_PASSWORD, emulator_account, logged_in, wait_for
+from tests.fixtures.dashboard import emulator_account, logged_in, stock_user, wait_for
 from tests.fixtures.world import GPU_FLAVOR, gpu_image_id, make_devserver
 
 from .forms_data import SEED_FLAVOR, SEED_IMAGE_ID, SEED_SECURITY_GROUP_ID, SEED_SUBNET_ID, SEED_VPC_ID
@@ -142,7 +141,7 @@ def test_an_account_shared_by_two_teams_imports_for_superusers_only(team, accoun
     imported = DevServer.objects.get(name="console-shared")
     assert imported.team is None
     assert "console-shared" not in logged_in(owner).get(reverse("devservers:list")).content.decode()
-    root = User.objects.create_superuser("root", password=STOCK_PASSWORD)
+    root = stock_user("root", is_staff=True, is_superuser=True)
     assert "console-shared" in logged_in(root).get(reverse("devservers:list")).content.decode()
 
 

@@ -535,8 +535,14 @@ def audit_rows(response) -> list[tuple[str, str]]:
     assert response.status_code == 200
     page = response.content.decode()
     return re.findall(
-        r'<tr id="audit-\d+" data-action="(\w+)">.*?<td>([^<]*)</td>\s*<td>\w+</td>', page, re.S
+        r'<tr id="audit-\d+" data-action="(\w+)">.*?<td>([^<]*)</td>\s*<td>[^<]+</td>', page, re.S
     )
+
+
+def audit_action_labels(response) -> list[str]:
+    """The action column as people read it."""
+    return re.findall(r'<tr id="audit-\d+" data-action="\w+">.*?<td>[^<]*</td>\s*<td>([^<]+)</td>',
+                      response.content.decode(), re.S)  # fmt: skip
 
 
 def audit(client: Client, **params):
@@ -555,6 +561,14 @@ def test_the_audit_trail_lists_the_admins_teams_newest_first(teammate, trail):
     ]
     assert "foreign-outcome" not in page and "req-approve" in page
     assert "system" in [who for _action, who in audit_rows(response)]
+    assert audit_action_labels(response) == [
+        "Delete call",
+        "Stop call",
+        "Create call",
+        "Approved",
+        "Requested",
+    ]
+    assert "<td>Awaiting approval</td>" in page and ">awaiting_approval<" not in page
 
 
 @pytest.mark.parametrize(

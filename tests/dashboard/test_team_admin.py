@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from devservers import live, selectors
 from devservers.models import AuditEntry, Membership, Team, TeamPolicy
-from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
+from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in, stock_user
 from tests.fixtures.world import make_devserver
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def superuser(db) -> User:
-    return User.objects.create_superuser("root", password=STOCK_PASSWORD)
+    return stock_user("root", is_staff=True, is_superuser=True)
 
 
 def team_url(team: Team) -> str:

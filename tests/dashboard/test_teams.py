@@ -42,6 +42,7 @@ def test_an_outsider_reaches_nothing_of_the_team(team, owner, outsider, account)
             route.replace("<int:devserver_id>", str(devserver.pk))
             .replace("<int:team_id>", str(team.pk))
             .replace("<int:token_id>", str(owners_token.pk))
+            .replace("<slug:action_name>", "stop")
         )
         assert "<" not in url, f"the walk does not know how to fill {route}"
         for method in ("get", "post"):

@@ -1,11 +1,10 @@
 """Several teams per user, superusers, and read-only rows of teammates."""
 
 import pytest
-from django.contrib.auth.models import User
 from django.urls import reverse
 
 from devservers.models import DevServer, Membership, Team
-from tests.fixtures.dashboard import STOCK_PASSWORD, logged_in
+from tests.fixtures.dashboard import logged_in, stock_user
 from tests.fixtures.world import make_devserver
 
 from .forms_data import valid_request
@@ -44,7 +43,7 @@ def test_superusers_see_every_teams_instances(two_teams, owner, outsider, accoun
     other_team = Team.objects.create(name="elsewhere")
     make_devserver(outsider, account, team=other_team, name="elsewhere-box")
     make_devserver(owner, account, team=two_teams[0], name="vision-box")
-    root = User.objects.create_superuser("root", password=STOCK_PASSWORD)
+    root = stock_user("root", is_staff=True, is_superuser=True)
 
     page = logged_in(root).get(reverse("devservers:list")).content.decode()
 
