@@ -7,21 +7,29 @@ from ninja import Query, Router, Schema
 from devservers import selectors
 from devservers.api.errors import refused
 from devservers.api.paging import DEFAULT_LIMIT, page_of
-from devservers.api.schemas import AuditPage, Decline, Errors, Instance, InstanceDetail
+from devservers.api.schemas import AuditPage, Decline, Errors, InstanceDetail, InstancePage
 from devservers.models import DevServer
 from devservers.requesting import services as requesting
 
 router = Router(tags=["approvals and audit"])
 
 
+class QueuePaging(Schema):
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
 @router.get(
     "/approvals",
-    response=list[Instance],
-    summary="Requests awaiting your approval, oldest first",
+    response=InstancePage,
+    summary="Requests awaiting your approval, oldest first, a page at a time",
     operation_id="approval_queue",
 )
-def approval_queue(request: HttpRequest) -> list[DevServer]:
-    return list(selectors.pending_approvals(request.user))
+def approval_queue(request: HttpRequest, paging: Query[QueuePaging]) -> dict:
+    items, next_cursor = page_of(
+        selectors.pending_approvals(request.user), cursor=paging.cursor, limit=paging.limit, oldest_first=True
+    )
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _decidable(request: HttpRequest, devserver_id: int) -> DevServer:

@@ -1,4 +1,4 @@
-"""Cursor paging on `(created_at, id)`, newest first: a page costs the same at any depth, and a row
+"""Cursor paging on `(created_at, id)`, newest first (a queue: oldest first): a page costs the same at any depth, and a row
 added while a script pages never shifts the rows it has yet to read."""
 
 import base64
@@ -28,14 +28,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise refused("cursor", _("Not a cursor this API gave; start again without it.")) from error
 
 
-def page_of(rows: QuerySet, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """The page after `cursor` (rows older than it), and the cursor of the page after this one."""
+def page_of(
+    rows: QuerySet, *, cursor: str | None, limit: int, oldest_first: bool = False
+) -> tuple[list, str | None]:
+    """The page after `cursor` (newest first, or oldest first for a queue), and the next page's cursor."""
     if not 1 <= limit <= MAX_LIMIT:
         raise refused("limit", _("Ask for 1 to %(most)s rows.") % {"most": MAX_LIMIT})
-    rows = rows.order_by("-created_at", "-id")
+    if oldest_first:
+        rows = rows.order_by("created_at", "id")
+    else:
+        rows = rows.order_by("-created_at", "-id")
     if cursor:
         created_at, pk = decode_cursor(cursor)
-        rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+        if oldest_first:
+            rows = rows.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
+        else:
+            rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
     found = list(rows[: limit + 1])
     items = found[:limit]
     return items, encode_cursor(items[-1]) if len(found) > limit else None

@@ -68,7 +68,7 @@ class InstanceDetail(Instance):
 class InstancePage(Schema):
     items: list[Instance]
     next_cursor: str | None = Field(
-        None, description="Pass as `cursor` for the next (older) page; null at the end."
+        None, description="Pass as `cursor` for the next page; null at the end."
     )
 
 

@@ -79,7 +79,7 @@ def test_the_outsider_walk_finds_nothing_of_another_team(owner, account, team, o
     assert api.post(f"/instances/{running.pk}/stop").status_code == 404
     assert api.post(f"/approvals/{queued_request.pk}/approve").status_code == 404
     assert api.post(f"/approvals/{queued_request.pk}/decline", {"reason": "no"}).status_code == 404
-    assert api.get("/approvals").json() == []
+    assert api.get("/approvals").json()["items"] == []
     assert api.get("/audit").json()["items"] == []
     assert api.get("/catalogue", team=team.pk).status_code == 404
     assert api.post("/instances", create_body(team=team.pk)).status_code == 404
@@ -172,10 +172,26 @@ def test_a_member_may_not_act_on_a_teammates_server(owner, teammate, account, te
 
 def test_a_team_admin_sees_the_queue_and_approves(teammate, owner, queued_request):
     api = token_client(teammate)
-    assert [row["name"] for row in api.get("/approvals").json()] == ["gpu-box"]
+    assert [row["name"] for row in api.get("/approvals").json()["items"]] == ["gpu-box"]
     approved = api.post(f"/approvals/{queued_request.pk}/approve")
     assert approved.status_code == 200 and approved.json()["status"] == QUEUED
     assert api.post(f"/approvals/{queued_request.pk}/approve").status_code == 409
+
+
+def test_the_queue_pages_by_cursor_oldest_first(teammate, owner, account, team):
+    for index in range(5):
+        make_devserver(owner, account, team=team, name=f"wait-{index}", status=AWAITING_APPROVAL, cloud_id="")
+    api = token_client(teammate)
+    seen, cursor = [], None
+    while True:
+        page = api.get("/approvals", limit=2, **({"cursor": cursor} if cursor else {})).json()
+        assert len(page["items"]) <= 2
+        seen += [row["name"] for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [f"wait-{index}" for index in range(5)]
+    assert api.get("/approvals", limit=500).json()["errors"] == {"limit": ["Ask for 1 to 200 rows."]}
 
 
 def test_a_decline_needs_a_reason_and_a_member_cannot_decide(teammate, owner, queued_request):

@@ -48,7 +48,7 @@ def test_a_script_with_a_token_gets_a_server_that_waits_for_approval_then_runs(
     assert emulator.counters().get("POST /v1/{project_id}/dev-servers", 0) == 0
     assert script.post("/instances", body, **{"Idempotency-Key": "ci-run-7"}).status_code == 200
 
-    assert [row["id"] for row in team_admin.get("/approvals").json()] == [devserver_id]
+    assert [row["id"] for row in team_admin.get("/approvals").json()["items"]] == [devserver_id]
     assert team_admin.post(f"/approvals/{devserver_id}/approve").status_code == 200
 
     running = poll_until(script, devserver_id, "RUNNING")
