@@ -34,16 +34,12 @@ def page_of(
     """The page after `cursor` (newest first, or oldest first for a queue), and the next page's cursor."""
     if not 1 <= limit <= MAX_LIMIT:
         raise refused("limit", _("Ask for 1 to %(most)s rows.") % {"most": MAX_LIMIT})
-    if oldest_first:
-        rows = rows.order_by("created_at", "id")
-    else:
-        rows = rows.order_by("-created_at", "-id")
+    rows = rows.order_by(*(("created_at", "id") if oldest_first else ("-created_at", "-id")))
     if cursor:
         created_at, pk = decode_cursor(cursor)
-        if oldest_first:
-            rows = rows.filter(Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk))
-        else:
-            rows = rows.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+        later = Q(created_at__gt=created_at) | Q(created_at=created_at, pk__gt=pk)
+        earlier = Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+        rows = rows.filter(later if oldest_first else earlier)
     found = list(rows[: limit + 1])
     items = found[:limit]
     return items, encode_cursor(items[-1]) if len(found) > limit else None
