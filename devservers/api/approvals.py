@@ -14,7 +14,7 @@ from devservers.requesting import services as requesting
 router = Router(tags=["approvals and audit"])
 
 
-class QueuePaging(Schema):
+class Paging(Schema):
     cursor: str | None = None
     limit: int = DEFAULT_LIMIT
 
@@ -25,7 +25,7 @@ class QueuePaging(Schema):
     summary="Requests awaiting your approval, oldest first, a page at a time",
     operation_id="approval_queue",
 )
-def approval_queue(request: HttpRequest, paging: Query[QueuePaging]) -> dict:
+def approval_queue(request: HttpRequest, paging: Query[Paging]) -> dict:
     items, next_cursor = page_of(
         selectors.pending_approvals(request.user), cursor=paging.cursor, limit=paging.limit, oldest_first=True
     )
@@ -71,11 +71,9 @@ def decline(request: HttpRequest, devserver_id: int, body: Decline) -> DevServer
     return selectors.devserver_for_user(request.user, devserver_id)
 
 
-class AuditFilters(Schema):
+class AuditFilters(Paging):
     action: str = ""
     devserver: int | None = None
-    cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
 
 
 @router.get(
