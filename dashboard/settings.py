@@ -290,6 +290,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devservers.tasks.send_budget_notices",
         "schedule": timedelta(seconds=int(os.environ.get("BUDGET_NOTICES_INTERVAL_SECONDS", "900"))),
     },
+    # The status tally's changes folded into one row per team, owner and status (devservers/tallies.py).
+    "compact-status-tallies": {
+        "task": "devservers.tasks.compact_status_tallies",
+        "schedule": timedelta(seconds=int(os.environ.get("STATUS_TALLY_COMPACT_SECONDS", "60"))),
+    },
     "refresh-catalogues": {
         "task": "devservers.tasks.refresh_all_catalogs",
         "schedule": timedelta(seconds=int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))),
@@ -319,6 +324,7 @@ CELERY_TASK_ROUTES = {
     "devservers.tasks.run_action": {"queue": "actions"},
     "devservers.tasks.reconcile_account": {"queue": "reconcile"},
     "devservers.tasks.reconcile_all_accounts": {"queue": "reconcile"},
+    "devservers.tasks.compact_status_tallies": {"queue": "reconcile"},
 }
 # Time limits, from the longest chain of cloud calls a task can make (the shape of
 # provisioning/leases.py's lease_budget, with an IAM token call each time and the client's defaults

@@ -1,8 +1,10 @@
 """Every read the pages make, and who may see or act on what."""
 
+from collections.abc import Mapping
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from devservers import live
@@ -36,13 +38,20 @@ def is_team_admin(user: AbstractBaseUser, team: Team | None) -> bool:
     return team is not None and team.memberships.filter(user=user, role=Membership.Role.ADMIN).exists()
 
 
+def visible_filter(user: AbstractBaseUser, team_ids: list[int]) -> Q:
+    """The rows a user may see, given their teams; by `team` and `owner` alone, so it selects the
+    status tally's rows as it does the DevServer rows."""
+    if user.is_superuser:
+        return Q()
+    # Owners keep seeing their own servers, also after leaving the team they were made for.
+    return Q(team_id__in=team_ids) | Q(owner=user)
+
+
 def devservers_visible_to(user: AbstractBaseUser) -> QuerySet[DevServer]:
     rows = DevServer.objects.select_related("owner", "account", "team")
     if user.is_superuser:
         return rows
-    team_ids = list(teams_of(user).values_list("pk", flat=True))
-    # Owners keep seeing their own servers, also after leaving the team they were made for.
-    return rows.filter(Q(team_id__in=team_ids) | Q(owner=user))
+    return rows.filter(visible_filter(user, list(teams_of(user).values_list("pk", flat=True))))
 
 
 def devserver_for_user(user: AbstractBaseUser, devserver_id: int) -> DevServer:
@@ -66,18 +75,14 @@ def list_scopes(user: AbstractBaseUser) -> list[str]:
     ]
 
 
-def status_count_expressions() -> dict[str, Count]:
-    """The totals every page shows (all, running, changing, awaiting), as aggregates to add to."""
+def totals_from_counts(counts: Mapping[str, int]) -> dict[str, int]:
+    """The totals every page shows (all, running, changing, awaiting), from the rows per status."""
     return {
-        "total": Count("pk"),
-        "running": Count("pk", filter=Q(status=cloud_statuses.RUNNING)),
-        "changing": Count("pk", filter=Q(status__in=list(CHANGING_STATUSES))),
-        "awaiting": Count("pk", filter=Q(status=AWAITING_APPROVAL)),
+        "total": sum(counts.values()),
+        "running": counts.get(cloud_statuses.RUNNING, 0),
+        "changing": sum(rows for status, rows in counts.items() if status in CHANGING_STATUSES),
+        "awaiting": counts.get(AWAITING_APPROVAL, 0),
     }
-
-
-def status_totals(devservers: QuerySet[DevServer]) -> dict[str, int]:
-    return devservers.order_by().aggregate(**status_count_expressions())
 
 
 def events_for(devserver: DevServer) -> QuerySet[DevServerEvent]:

@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from devservers import catalog, health
+from devservers import catalog, health, tallies
 from devservers.models import CloudAccount
 from devservers.notifications import budgets
 from devservers.provisioning import actions, after_stop, follow, reconcile, submit
@@ -76,6 +76,11 @@ def reconcile_account(account_id: int) -> None:
 def reconcile_all_accounts() -> None:
     for account_id in CloudAccount.objects.filter(is_active=True).values_list("pk", flat=True):
         reconcile_account.delay(account_id)
+
+
+@shared_task
+def compact_status_tallies() -> None:
+    tallies.compact()
 
 
 @shared_task

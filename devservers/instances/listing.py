@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from devservers import live
+from devservers import live, selectors, tallies
 from devservers.instances import progress
 from devservers.models import (
     CHANGING_STATUSES,
@@ -34,6 +34,26 @@ STATUS_CHOICES = [
     *((status, STATUS_LABELS.get(status) or status_label(status)) for status in sorted({*cloud_statuses.KNOWN_STATUSES, *STATUS_LABELS})),
 ]
 MAX_SEARCH_LENGTH = 64
+# What a row of the list shows and decides by (its badge, progress note and buttons): a page loads
+# these columns only, not the request's whole record (the cloud's last answer, user data, volumes).
+ROW_FIELDS = (
+    "owner__username",
+    "team__name",
+    "account_id",
+    "name",
+    "status",
+    "flavor",
+    "image_name",
+    "image_id",
+    "private_ip",
+    "created_at",
+    "cloud_id",
+    "flagged_slow_at",
+    "schedule_error",
+    "is_imported",
+    "next_attempt_at",
+    "delete_when_stopped",
+)
 
 
 @dataclass(frozen=True)
@@ -69,17 +89,23 @@ def team_ids_of(user: AbstractBaseUser) -> list[int]:
     return list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
 
 
-def scoped_rows(user: AbstractBaseUser, scope: str, team_ids: list[int]) -> QuerySet[DevServer]:
-    """The rows of a scope, never more than the user may see."""
-    rows = DevServer.objects.all()
+def scope_filter(user: AbstractBaseUser, scope: str, team_ids: list[int]) -> Q:
+    """The rows of a scope, never more than the user may see, by their `team` and `owner` alone (so
+    it selects the same rows of the status tally as of the DevServer table)."""
     if scope == "mine":
-        return rows.filter(owner=user)
+        return Q(owner=user)
     if scope == "team":
-        return rows.filter(team_id__in=team_ids)
-    if user.is_superuser:
-        return rows
-    # Owners keep seeing their own servers, also after leaving the team they were made for.
-    return rows.filter(Q(team_id__in=team_ids) | Q(owner=user))
+        return Q(team_id__in=team_ids)
+    return selectors.visible_filter(user, team_ids)
+
+
+def scoped_rows(user: AbstractBaseUser, scope: str, team_ids: list[int]) -> QuerySet[DevServer]:
+    return DevServer.objects.filter(scope_filter(user, scope, team_ids))
+
+
+def scope_totals(user: AbstractBaseUser, scope: str, team_ids: list[int]) -> dict[str, int]:
+    """The page head's totals: counted on write, so one small read at any size."""
+    return selectors.totals_from_counts(tallies.status_counts(scope_filter(user, scope, team_ids)))
 
 
 def filtered(rows: QuerySet[DevServer], filters: ListFilters) -> QuerySet[DevServer]:
@@ -122,7 +148,7 @@ class RowsPage:
 
 def keyset_page(rows: QuerySet[DevServer], params: QueryDict, *, size: int = PAGE_SIZE) -> RowsPage:
     """One page, newest first: `after=<id>` the rows older than it, `before=<id>` the rows newer than it."""
-    rows = rows.select_related("owner", "account", "team")
+    rows = rows.select_related("owner", "team").only(*ROW_FIELDS)
     before = _cursor(params, "before")
     if before is not None:
         found = list(rows.filter(pk__gt=before).order_by("id")[: size + 1])

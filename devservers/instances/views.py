@@ -43,7 +43,7 @@ def _list_context(request: HttpRequest) -> dict:
         "scope_choices": listing.SCOPES.items(),
         "status_choices": listing.STATUS_CHOICES,
         # Totals count the scope, not the search: the page head says what the user holds.
-        "totals": selectors.status_totals(scoped),
+        "totals": listing.scope_totals(user, filters.scope, team_ids),
         "actionable_ids": listing.actionable_ids(user, page.rows),
         "live_token": token,
         "show_team": len(team_ids) > 1 or user.is_superuser,

@@ -20,6 +20,7 @@ from devservers.models.statuses import (
     SUBMITTING,
     status_label,
 )
+from devservers.models.tallies import StatusTally
 from devservers.models.teams import Membership, Team, TeamPolicy
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "Membership",
     "NotificationSettings",
     "SsoIdentity",
+    "StatusTally",
     "Team",
     "TeamPolicy",
     "erased_password",

@@ -87,7 +87,7 @@ def list_page(request: HttpRequest) -> PushPage:
                 table.append(render_to_string("devservers/list.html#row", {**context, "oob": True}, request))
         parts += _table_part(table + _gone("devserver-", set(change.ids) - {row.pk for row in rows}))
         if change.totals_may_change:
-            totals = selectors.status_totals(scoped)
+            totals = listing.scope_totals(user, filters.scope, team_ids)
             parts.append(
                 render_to_string("devservers/list.html#totals", {"totals": totals, "oob": True}, request)
             )

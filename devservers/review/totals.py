@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from devservers import selectors
 from devservers.models import NOT_HOLDING_STATUSES, DevServer
@@ -20,10 +20,13 @@ class ReviewTotals:
 
 def review_totals(rows: QuerySet[DevServer]) -> ReviewTotals:
     unordered = rows.order_by()
-    counts = unordered.aggregate(
-        **selectors.status_count_expressions(),
-        # The same rows the policy's limits leave out hold no accelerator.
-        accelerators=Sum("accelerator_count", filter=~Q(status__in=NOT_HOLDING_STATUSES)),
+    by_status = list(
+        unordered.values_list("status").annotate(rows=Count("pk"), accelerators=Sum("accelerator_count"))
+    )
+    counts = selectors.totals_from_counts({status: count for status, count, _accelerators in by_status})
+    # The same rows the policy's limits leave out hold no accelerator.
+    accelerators = sum(
+        accelerators or 0 for status, _rows, accelerators in by_status if status not in NOT_HOLDING_STATUSES
     )
     rows_by_flavor = list(
         unordered.values("flavor").annotate(rows=Count("pk")).order_by("flavor").values_list("flavor", "rows")
@@ -33,6 +36,6 @@ def review_totals(rows: QuerySet[DevServer]) -> ReviewTotals:
         running=counts["running"],
         changing=counts["changing"],
         awaiting=counts["awaiting"],
-        accelerators_in_use=counts["accelerators"] or 0,
+        accelerators_in_use=accelerators,
         rows_by_flavor=rows_by_flavor,
     )
