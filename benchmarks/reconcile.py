@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         "--servers",
         type=int,
         default=1200,
-        help="servers in the cloud (default 1200; the emulator's five /24 subnets hold about 1,225)",
+        help="servers in the cloud (default 1200; the emulator's subnets hold about 17,600)",
     )
     options = parser.parse_args(argv)
     harness.print_context("Benchmark: reconcile one account")

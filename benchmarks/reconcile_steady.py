@@ -1,7 +1,7 @@
 """What a steady account costs the cloud a minute, at 100 to 10,000 servers.
 
 The account's servers are clones of one bought server written straight into the emulator's store
-(its subnets hold about 1,225 servers), each with an up-to-date row. Then the reconcile beat runs
+(its subnets hold about 17,600 servers), each with an up-to-date row. Then the reconcile beat runs
 `--beats` times in simulated time (the beat's interval from the settings): once walking the whole
 list on every beat, as it did before, and once as `reconcile.reconcile_on_beat` schedules it (a walk
 of N pages waits N beats). Prints the cloud calls a minute of each (the emulator's counters, every

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import random
 import secrets
 import string
@@ -102,13 +103,24 @@ class EmulatorApp:
             return lifecycle.CREATE_FAILED
         return lifecycle.RUNNING
 
-    def _free_addresses(self, spec: CreateSpec, existing: list[ServerRecord]) -> list[str]:
-        taken = {record.private_ip for record in existing if record.subnet_id == spec.subnet.id}
-        hosts = list(ipaddress.ip_network(spec.subnet.cidr).hosts())[FIRST_SERVER_HOST_INDEX - 1 :]
-        free = [str(host) for host in hosts if str(host) not in taken][: spec.count]
+    def _free_addresses(self, spec: CreateSpec, project_id: str) -> list[str]:
+        taken = self.store.addresses_in_subnet(project_id, spec.subnet.id)
+        hosts = ipaddress.ip_network(spec.subnet.cidr).hosts()
+        candidates = (str(host) for index, host in enumerate(hosts, start=1) if index >= FIRST_SERVER_HOST_INDEX)
+        free = list(itertools.islice((address for address in candidates if address not in taken), spec.count))
         if len(free) < spec.count:
             raise invalid_parameter("network.subnet_id", f"{spec.subnet.id} has no free IP addresses left")
         return free
+
+    def _bring_up_to_date(self, project_id: str) -> None:
+        """Apply the clock to the servers it can change, so the stored statuses are today's."""
+        settings = self.lifecycle.current()
+        moment = now_ms()
+        for record in self.store.servers_with_status(project_id, lifecycle.CLOCK_DRIVEN_STATUSES):
+            if lifecycle.advance(record, settings, moment):
+                self.store.save_server(record)
+            if lifecycle.is_gone(record, settings, moment):
+                self.store.delete_server(record.id)
 
     def _new_record(
         self, spec: CreateSpec, *, name: str, owner: Identity, project_id: str, ip: str, created_at: int
@@ -160,25 +172,25 @@ class EmulatorApp:
             [spec.name] if spec.count == 1 else [f"{spec.name}-{index}" for index in range(1, spec.count + 1)]
         )
         with self.store.transaction():
-            existing = self.visible_servers(project_id)
-            live = [record for record in existing if record.status != lifecycle.DELETED]
-            used_names = {record.name for record in live}
+            self._bring_up_to_date(project_id)
+            used_names = self.store.names_in_use(project_id, names, except_status=lifecycle.DELETED)
             for name in names:
                 if name in used_names:
                     raise ApiError(
                         400, "ModelArts.6301", f"The instance name {name} already exists in the project"
                     )
             quota = self._server_quota(project_id)
-            if len(live) + len(names) > quota:
+            live = self.store.count_servers(project_id, except_status=lifecycle.DELETED)
+            if live + len(names) > quota:
                 raise ApiError(
                     400,
                     "ModelArts.0116",
-                    f"Quota exceeded: the project may hold {quota} instances, {len(live)} exist",
+                    f"Quota exceeded: the project may hold {quota} instances, {live} exist",
                 )
-            addresses = self._free_addresses(spec, existing)
+            addresses = self._free_addresses(spec, project_id)
             # Strictly after every earlier server and a millisecond apart within a batch, so sorting by
             # creation time gives the order the servers were asked for.
-            created_at = max(now_ms(), max((record.create_at for record in existing), default=0) + 1)
+            created_at = max(now_ms(), self.store.latest_create_at(project_id) + 1)
             records = [
                 self._new_record(
                     spec,

@@ -159,6 +159,15 @@ SUBNETS: tuple[Subnet, ...] = (
         "cn-north-4c",
         ipv6_enable=True,
     ),
+    # Room for a big account (16,381 servers): the scale benchmarks fill one to 10,000 and more.
+    Subnet(
+        _stable_id("subnet", "subnet-devserver-wide"),
+        "subnet-devserver-wide",
+        "192.168.64.0/18",
+        "192.168.64.1",
+        SEED_VPC_ID,
+        "cn-north-4a",
+    ),
     Subnet(
         _stable_id("subnet", "subnet-training-a"),
         "subnet-training-a",

@@ -56,6 +56,10 @@ _TIMED_TRANSITIONS: dict[str, tuple[str, str]] = {
     DELETING: ("delete_seconds", DELETED),
 }
 
+# The statuses the clock alone may change (or, DELETED, remove): every other status stays as stored
+# until an operation changes it.
+CLOCK_DRIVEN_STATUSES = frozenset({CREATING, DELETED, *_TIMED_TRANSITIONS})
+
 CREATE_FAILURE_REASONS = (
     "Insufficient resources for the flavor in the availability zone. Try another zone or flavor.",
     "The ECS quota of the tenant is insufficient.",

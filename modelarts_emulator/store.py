@@ -2,6 +2,9 @@
 
 One connection is shared by every request thread; a re-entrant lock serialises all access, which
 is plenty for an emulator and keeps read-advance-write sequences atomic.
+
+A create reads only what it checks (names, the count, a subnet's addresses, the latest creation
+time) through indexed columns, so its cost does not grow with the servers the project holds.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ CREATE TABLE IF NOT EXISTS servers (
     document TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS servers_by_project ON servers (project_id);
+CREATE INDEX IF NOT EXISTS servers_by_project_status ON servers (project_id, status);
+CREATE INDEX IF NOT EXISTS servers_by_project_name ON servers (project_id, name);
 CREATE TABLE IF NOT EXISTS tokens (
     token_sha256 TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
@@ -36,6 +41,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     expires_at_ms INTEGER NOT NULL
 );
 """
+
+
+_CREATE_COLUMNS = {"subnet_id": "TEXT", "private_ip": "TEXT", "create_at": "INTEGER"}
+_CREATE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS servers_by_subnet ON servers (project_id, subnet_id)",
+    "CREATE INDEX IF NOT EXISTS servers_by_created ON servers (project_id, create_at)",
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,18 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._connection.executescript(_SCHEMA)
+        self._add_create_columns()
+
+    def _add_create_columns(self) -> None:
+        """The columns a create reads, added to (and filled in) a store written before they existed."""
+        present = {row[1] for row in self._connection.execute("PRAGMA table_info(servers)")}
+        with self.transaction():
+            for column, kind in _CREATE_COLUMNS.items():
+                if column not in present:
+                    self._connection.execute(f"ALTER TABLE servers ADD COLUMN {column} {kind}")
+                    self._connection.execute(f"UPDATE servers SET {column} = json_extract(document, '$.{column}')")
+            for statement in _CREATE_INDEXES:
+                self._connection.execute(statement)
 
     def close(self) -> None:
         with self._lock:
@@ -91,6 +115,45 @@ class Store:
             ).fetchall()
         return [ServerRecord.from_document(json.loads(document)) for (document,) in rows]
 
+    def servers_with_status(self, project_id: str, statuses: frozenset[str]) -> list[ServerRecord]:
+        marks = ", ".join("?" * len(statuses))
+        with self.transaction():
+            rows = self._connection.execute(
+                f"SELECT document FROM servers WHERE project_id = ? AND status IN ({marks})",
+                (project_id, *sorted(statuses)),
+            ).fetchall()
+        return [ServerRecord.from_document(json.loads(document)) for (document,) in rows]
+
+    def names_in_use(self, project_id: str, names: list[str], *, except_status: str) -> set[str]:
+        marks = ", ".join("?" * len(names))
+        with self.transaction():
+            rows = self._connection.execute(
+                f"SELECT name FROM servers WHERE project_id = ? AND status <> ? AND name IN ({marks})",
+                (project_id, except_status, *names),
+            ).fetchall()
+        return {name for (name,) in rows}
+
+    def count_servers(self, project_id: str, *, except_status: str) -> int:
+        with self.transaction():
+            (count,) = self._connection.execute(
+                "SELECT COUNT(*) FROM servers WHERE project_id = ? AND status <> ?", (project_id, except_status)
+            ).fetchone()
+        return count
+
+    def addresses_in_subnet(self, project_id: str, subnet_id: str) -> set[str]:
+        with self.transaction():
+            rows = self._connection.execute(
+                "SELECT private_ip FROM servers WHERE project_id = ? AND subnet_id = ?", (project_id, subnet_id)
+            ).fetchall()
+        return {address for (address,) in rows}
+
+    def latest_create_at(self, project_id: str) -> int:
+        with self.transaction():
+            (latest,) = self._connection.execute(
+                "SELECT MAX(create_at) FROM servers WHERE project_id = ?", (project_id,)
+            ).fetchone()
+        return latest or 0
+
     def server(self, server_id: str) -> ServerRecord | None:
         with self.transaction():
             row = self._connection.execute(
@@ -101,9 +164,19 @@ class Store:
     def save_server(self, record: ServerRecord) -> None:
         with self.transaction():
             self._connection.execute(
-                "INSERT OR REPLACE INTO servers (id, project_id, name, status, document) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (record.id, record.project_id, record.name, record.status, json.dumps(record.to_document())),
+                "INSERT OR REPLACE INTO servers "
+                "(id, project_id, name, status, document, subnet_id, private_ip, create_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.project_id,
+                    record.name,
+                    record.status,
+                    json.dumps(record.to_document()),
+                    record.subnet_id,
+                    record.private_ip,
+                    record.create_at,
+                ),
             )
 
     def delete_server(self, server_id: str) -> None:

@@ -175,6 +175,13 @@ class DevServer(models.Model):
             models.Index(fields=["status", "-id"], name="devserver_status_id"),
             models.Index(fields=["flavor", "-id"], name="devserver_flavor_id"),
             models.Index(fields=["name", "-id"], name="devserver_name_id"),
+            # The review page's lifetime warnings and failed schedules: the few rows that have them.
+            models.Index(
+                fields=["team", "status"], condition=models.Q(lifetime_days__isnull=False), name="devserver_lifetime"
+            ),
+            models.Index(
+                fields=["team", "status"], condition=~models.Q(schedule_error=""), name="devserver_schedule_error"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from devservers import live, selectors
 from devservers.costs.budgets import budget_alerts
 from devservers.costs.selectors import cost_totals, pending_costs
+from devservers.instances import progress
 from devservers.review import access, exports
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
 from devservers.review.sorting import sort_headers
@@ -91,7 +92,8 @@ def _review_context(request: HttpRequest) -> dict:
     filterset = _review_filterset(request)
     rows = filterset.qs
     requested_page = request.GET.get("page")
-    page = _page_of(rows, requested_page, per_page=REVIEW_PAGE_SIZE)
+    # When each shown row entered its status, for its progress note: in the page's own query.
+    page = _page_of(progress.with_status_since(rows), requested_page, per_page=REVIEW_PAGE_SIZE)
     now = timezone.now()
     pending = _page_of(
         selectors.pending_approvals(request.user).select_related("account"),

@@ -1,4 +1,13 @@
+from functools import lru_cache
+
 from django import template
+from django.template.defaultfilters import date as date_format
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from devservers.instances.progress import Progress, progress_of
 from devservers.models import status_label
@@ -14,10 +23,77 @@ def errors_for(form, field_name: str) -> list[str]:
     return form.field_errors(field_name)
 
 
-@register.filter(name="progress")
-def progress_filter(devserver) -> Progress | None:
-    """How a changing row does against the usual time of its status (None when it is not changing)."""
-    return progress_of(devserver)
+def _translated(message: str, **values: object) -> SafeString:
+    """`{% blocktranslate %}` in Python: the translation as written, its values escaped."""
+    return mark_safe(_(message) % {name: conditional_escape(value) for name, value in values.items()})
+
+
+def _progress_note(progress: Progress | None, *, next_try: bool) -> SafeString:
+    if progress is None:
+        return mark_safe("")
+    if not progress.is_overdue:
+        text = _translated("Usually takes %(usual)s.", usual=progress.usual_label)
+        return format_html('<span class="progress-note" data-testid="progress">{}</span>', text)
+    late = _translated(
+        "Taking longer than usual (usually %(usual)s): %(waiting)s",
+        usual=progress.usual_label,
+        waiting=progress.waiting_on,
+    )
+    when = ""
+    if next_try and progress.next_attempt_at:
+        at = timezone.localtime(progress.next_attempt_at)
+        when = format_html(
+            '; {} <time datetime="{}" data-local-time="time">{}</time>',
+            _("next try at"),
+            date_format(at, "c"),
+            date_format(at, "H:i:s e"),
+        )
+    return format_html(
+        '<span class="progress-note overdue" data-testid="progress">{}{}.</span>', late, when
+    )
+
+
+@register.simple_tag
+def status_badge(devserver, *, next_try: bool = True) -> SafeString:
+    """A server's status badge, its flags (slow, schedule failed, imported) and, while it changes, how
+    it does against the usual time (with the next try's time, unless the page says it elsewhere). Written here rather than as an included template: the list renders
+    it for up to 50 rows."""
+    classes = f"status-{devserver.status.lower()}"
+    classes += " failed" if devserver.is_failed else ""
+    classes += " changing" if devserver.is_changing else ""
+    flags = []
+    if devserver.flagged_slow_at:
+        flags.append(
+            format_html(
+                ' <span class="badge warn" title="{}">{}</span>',
+                _("Not running within the time limit"),
+                _("slow"),
+            )
+        )
+    if devserver.schedule_error:
+        flags.append(
+            format_html(
+                ' <span class="badge failed" title="{}" data-testid="schedule-failed-badge">{}</span>',
+                devserver.schedule_error,
+                _("schedule failed"),
+            )
+        )
+    if devserver.is_imported:
+        flags.append(
+            format_html(
+                ' <span class="badge" title="{}" data-testid="imported">{}</span>',
+                _("Found in the cloud, not created here"),
+                _("imported"),
+            )
+        )
+    return format_html(
+        '<span class="badge {}" data-testid="status">\n  {}{}\n</span>{}{}',
+        classes,
+        mark_safe('<span class="spinner" aria-hidden="true"></span>') if devserver.is_changing else "",
+        devserver.status_label,
+        format_html_join("", "{}", ((flag,) for flag in flags)),
+        _progress_note(progress_of(devserver), next_try=next_try),
+    )
 
 
 @register.filter(name="delete_stops_first")
@@ -26,10 +102,71 @@ def delete_stops_first_filter(status: str) -> bool:
     return delete_stops_first(status)
 
 
-@register.filter
 def lifecycle_actions(devserver) -> list[tuple[object, bool]]:
     """Every action, with whether the server's status allows it now (the buttons show both)."""
     return [(action, can_ask(action, devserver.status)) for action in LIFECYCLE_ACTIONS.values()]
+
+
+@lru_cache(maxsize=256)
+def _when_possible(action_name: str, language: str | None) -> str:
+    # `language` keys the cache: the statuses' labels are translated.
+    action = LIFECYCLE_ACTIONS[action_name]
+    return str(_("%(action)s is possible when the server is %(statuses)s")) % {
+        "action": action.label,
+        "statuses": action.allowed_labels,
+    }
+
+
+def _action_button(action_name: str, allowed: bool, name: str) -> SafeString:
+    action = LIFECYCLE_ACTIONS[action_name]
+    label = str(action.label)
+    title = _("%(action)s %(name)s") % {"action": label, "name": name}
+    confirm = (
+        format_html(
+            ' data-confirm="{}"',
+            _("%(action)s %(name)s? Unsaved work on it will be lost.") % {"action": label, "name": name},
+        )
+        if action_name in ("stop", "reboot")
+        else ""
+    )
+    return format_html(
+        '<button type="submit" name="action" value="{name}" class="button small{danger}"{state} '
+        'data-action="{name}"{confirm}>{label}</button>',
+        name=action_name,
+        danger=" danger" if action_name == "delete" else "",
+        state=format_html(' title="{}"', title)
+        if allowed
+        else format_html(' disabled title="{}"', _when_possible(action_name, get_language())),
+        confirm=confirm,
+        label=label,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def row_actions(context: template.Context, devserver, next_url: str) -> SafeString:
+    """A server's start, stop, reboot and delete buttons in their form, each disabled with the reason
+    where its status does not allow it. Written here rather than as an included template: the list
+    renders it for up to 50 rows, and the include cost ten times as much."""
+    csrf_token = context.get("csrf_token")
+    buttons = format_html_join(
+        "\n",
+        "{}",
+        (
+            (_action_button(action.name, allowed, devserver.name),)
+            for action, allowed in lifecycle_actions(devserver)
+        ),
+    )
+    return format_html(
+        '<form method="post" action="{url}" class="row-actions" aria-label="{aria}">{csrf}\n'
+        '  <input type="hidden" name="next" value="{next_url}">\n{buttons}\n</form>',
+        url=reverse("devservers:action", args=[devserver.pk]),
+        aria=_("Actions for %(name)s") % {"name": devserver.name},
+        csrf=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
+        if csrf_token and csrf_token != "NOTPROVIDED"
+        else "",
+        next_url=next_url,
+        buttons=buttons,
+    )
 
 
 @register.filter

@@ -63,6 +63,10 @@ def test_a_request_the_cloud_does_not_answer_says_when_the_worker_tries_next(own
         "Taking longer than usual (usually 10 seconds): waiting for the cloud to answer; next try at"
     )
     assert timezone.localtime(next_try).strftime("%H:%M:%S") in note
+    # The detail page says when in its notice about the cloud, and only there.
+    detail = logged_in(owner).get(reverse("devservers:detail", args=[waiting.pk])).content.decode()
+    assert detail.lower().count("next try at") == 1
+    assert _notes(detail) == ["Taking longer than usual (usually 10 seconds): waiting for the cloud to answer."]
 
 
 def test_the_usual_time_is_the_median_of_the_accounts_own_servers(owner, account):
@@ -122,3 +126,12 @@ def test_the_notes_cost_the_list_no_query_per_row(owner, account):
     changing_rows("many", 40)
 
     assert _list_queries(client) == few
+
+
+def test_the_review_page_gives_its_rows_the_same_note(owner, teammate, account, team):
+    stuck = make_devserver(owner, account, team=team, name="stuck", status="QUEUED", cloud_id="")
+    _entered(stuck, "QUEUED", datetime.timedelta(minutes=30))
+
+    review = _notes(logged_in(teammate).get(reverse("devservers:review")).content.decode())
+
+    assert review == ["Taking longer than usual (usually 10 seconds): waiting for a worker."]

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
+import ipaddress
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+from modelarts_emulator import catalogue, config
+from modelarts_emulator.app import EmulatorApp
+from modelarts_emulator.store import Store
+from modelarts_emulator.validation import validate_create_request
 from tests.emulator.helpers import (
     NPU_BMS_IMAGE_ID,
     SEED_CREATE_REQUEST,
@@ -81,6 +88,31 @@ def test_it_allocates_a_private_address_from_the_subnet(emulator: EmulatorHandle
     assert all(address.startswith("192.168.0.") for address in addresses)
     assert addresses[0] != addresses[1]
     assert first["endpoints"][0]["dev_service"] == "SSH"
+
+
+def test_the_wide_subnet_holds_more_servers_than_a_slash_24_and_never_gives_an_address_twice(
+    tmp_path: Path,
+) -> None:
+    # In process, with a quota of 400: the HTTP fixture's project holds 100.
+    roomy = dataclasses.replace(config.default_config().projects[0], server_quota=400)
+    app = EmulatorApp(
+        config=dataclasses.replace(config.default_config(), projects=(roomy,)),
+        store=Store(tmp_path / "store.sqlite3"),
+    )
+    wide = next(subnet for subnet in catalogue.SUBNETS if subnet.name == "subnet-devserver-wide")
+    owner = config.default_config().access_keys[0].identity
+
+    made = []
+    for index in range(30):
+        body = copy.deepcopy(SEED_CREATE_REQUEST)
+        body.update(name=f"wide-{index}", count=10)
+        body["network"]["subnet_id"] = wide.id
+        made += app.create_servers(spec=validate_create_request(body), owner=owner, project_id=roomy.id)
+
+    addresses = [record.private_ip for record in made]
+    assert len(made) == 300 and len(set(addresses)) == 300
+    assert all(ipaddress.ip_address(address) in ipaddress.ip_network(wide.cidr) for address in addresses)
+    assert any(address.startswith("192.168.65.") for address in addresses), "past the first 256 addresses"
 
 
 def test_it_creates_count_servers_with_numbered_names(emulator: EmulatorHandle) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,35 @@ def test_the_store_survives_a_restart(tmp_path: Path) -> None:
     assert shown.json()["create_at"] == server["create_at"]
     assert by_token.status_code == 200
     assert [listed["id"] for listed in by_token.json()["data"]] == [server["id"]]
+
+
+def test_a_store_written_before_the_create_columns_is_brought_up_to_date_at_the_start(tmp_path: Path) -> None:
+    store_path = tmp_path / "emulator.sqlite3"
+    first_run = start_emulator(store_path=store_path, output_path=tmp_path / "first.log")
+    try:
+        old = create_server(handle_for(first_run.base_url), name="from-before")
+    finally:
+        first_run.stop()
+    # The table as an earlier emulator wrote it: the server in its JSON document only.
+    with sqlite3.connect(store_path) as connection:
+        for index in ("servers_by_subnet", "servers_by_created"):
+            connection.execute(f"DROP INDEX {index}")
+        for column in ("subnet_id", "private_ip", "create_at"):
+            connection.execute(f"ALTER TABLE servers DROP COLUMN {column}")
+
+    second_run = start_emulator(store_path=store_path, output_path=tmp_path / "second.log")
+    try:
+        handle = handle_for(second_run.base_url)
+        clash = signed_request(
+            handle, "POST", servers_path(handle), body={**SEED_CREATE_REQUEST, "name": "from-before"}
+        )
+        new = create_server(handle, name="from-now")
+    finally:
+        second_run.stop()
+
+    assert clash.status_code == 400 and clash.json()["error_code"] == "ModelArts.6301", clash.text
+    assert new["endpoints"][0]["uri"] != old["endpoints"][0]["uri"]
+    assert new["create_at"] > old["create_at"]
 
 
 def test_it_reads_projects_credentials_and_quota_from_a_config_file(tmp_path: Path) -> None:
