@@ -104,9 +104,24 @@ class EmulatorApp:
         return lifecycle.RUNNING
 
     def _free_addresses(self, spec: CreateSpec, project_id: str) -> list[str]:
+        """The addresses after the subnet's newest server's, when free; else the lowest free ones."""
+        network = ipaddress.ip_network(spec.subnet.cidr)
+        first, last = network.network_address + FIRST_SERVER_HOST_INDEX, network.broadcast_address - 1
+        newest = self.store.newest_address(project_id, spec.subnet.id)
+        start = ipaddress.ip_address(newest) + 1 if newest else first
+        following = [start + offset for offset in range(spec.count)]
+        if first <= start and following[-1] <= last:
+            wanted = [str(address) for address in following]
+            if not self.store.addresses_taken(project_id, spec.subnet.id, wanted):
+                return wanted
+        return self._lowest_free_addresses(spec, project_id)
+
+    def _lowest_free_addresses(self, spec: CreateSpec, project_id: str) -> list[str]:
         taken = self.store.addresses_in_subnet(project_id, spec.subnet.id)
         hosts = ipaddress.ip_network(spec.subnet.cidr).hosts()
-        candidates = (str(host) for index, host in enumerate(hosts, start=1) if index >= FIRST_SERVER_HOST_INDEX)
+        candidates = (
+            str(host) for index, host in enumerate(hosts, start=1) if index >= FIRST_SERVER_HOST_INDEX
+        )
         free = list(itertools.islice((address for address in candidates if address not in taken), spec.count))
         if len(free) < spec.count:
             raise invalid_parameter("network.subnet_id", f"{spec.subnet.id} has no free IP addresses left")

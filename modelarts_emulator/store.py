@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS tokens (
 
 _CREATE_COLUMNS = {"subnet_id": "TEXT", "private_ip": "TEXT", "create_at": "INTEGER"}
 _CREATE_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS servers_by_subnet ON servers (project_id, subnet_id)",
+    "CREATE INDEX IF NOT EXISTS servers_by_subnet ON servers (project_id, subnet_id, private_ip)",
+    "CREATE INDEX IF NOT EXISTS servers_by_subnet_created ON servers (project_id, subnet_id, create_at)",
     "CREATE INDEX IF NOT EXISTS servers_by_created ON servers (project_id, create_at)",
 )
 
@@ -81,7 +82,9 @@ class Store:
             for column, kind in _CREATE_COLUMNS.items():
                 if column not in present:
                     self._connection.execute(f"ALTER TABLE servers ADD COLUMN {column} {kind}")
-                    self._connection.execute(f"UPDATE servers SET {column} = json_extract(document, '$.{column}')")
+                    self._connection.execute(
+                        f"UPDATE servers SET {column} = json_extract(document, '$.{column}')"
+                    )
             for statement in _CREATE_INDEXES:
                 self._connection.execute(statement)
 
@@ -136,16 +139,36 @@ class Store:
     def count_servers(self, project_id: str, *, except_status: str) -> int:
         with self.transaction():
             (count,) = self._connection.execute(
-                "SELECT COUNT(*) FROM servers WHERE project_id = ? AND status <> ?", (project_id, except_status)
+                "SELECT COUNT(*) FROM servers WHERE project_id = ? AND status <> ?",
+                (project_id, except_status),
             ).fetchone()
         return count
 
     def addresses_in_subnet(self, project_id: str, subnet_id: str) -> set[str]:
         with self.transaction():
             rows = self._connection.execute(
-                "SELECT private_ip FROM servers WHERE project_id = ? AND subnet_id = ?", (project_id, subnet_id)
+                "SELECT private_ip FROM servers WHERE project_id = ? AND subnet_id = ?",
+                (project_id, subnet_id),
             ).fetchall()
         return {address for (address,) in rows}
+
+    def newest_address(self, project_id: str, subnet_id: str) -> str | None:
+        with self.transaction():
+            row = self._connection.execute(
+                "SELECT private_ip FROM servers WHERE project_id = ? AND subnet_id = ? "
+                "ORDER BY create_at DESC LIMIT 1",
+                (project_id, subnet_id),
+            ).fetchone()
+        return row[0] if row else None
+
+    def addresses_taken(self, project_id: str, subnet_id: str, addresses: list[str]) -> bool:
+        marks = ", ".join("?" * len(addresses))
+        with self.transaction():
+            row = self._connection.execute(
+                f"SELECT 1 FROM servers WHERE project_id = ? AND subnet_id = ? AND private_ip IN ({marks}) LIMIT 1",
+                (project_id, subnet_id, *addresses),
+            ).fetchone()
+        return row is not None
 
     def latest_create_at(self, project_id: str) -> int:
         with self.transaction():

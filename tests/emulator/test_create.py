@@ -12,8 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from modelarts_emulator import catalogue, config
 from modelarts_emulator.app import EmulatorApp
+from modelarts_emulator.errors import ApiError
 from modelarts_emulator.store import Store
 from modelarts_emulator.validation import validate_create_request
 from tests.emulator.helpers import (
@@ -90,29 +93,52 @@ def test_it_allocates_a_private_address_from_the_subnet(emulator: EmulatorHandle
     assert first["endpoints"][0]["dev_service"] == "SSH"
 
 
-def test_the_wide_subnet_holds_more_servers_than_a_slash_24_and_never_gives_an_address_twice(
-    tmp_path: Path,
-) -> None:
-    # In process, with a quota of 400: the HTTP fixture's project holds 100.
+def _roomy_app(tmp_path: Path) -> tuple[EmulatorApp, str]:
+    """The emulator in process with a quota of 400 (the HTTP fixture's project holds 100)."""
     roomy = dataclasses.replace(config.default_config().projects[0], server_quota=400)
     app = EmulatorApp(
         config=dataclasses.replace(config.default_config(), projects=(roomy,)),
         store=Store(tmp_path / "store.sqlite3"),
     )
-    wide = next(subnet for subnet in catalogue.SUBNETS if subnet.name == "subnet-devserver-wide")
-    owner = config.default_config().access_keys[0].identity
+    return app, roomy.id
 
-    made = []
-    for index in range(30):
-        body = copy.deepcopy(SEED_CREATE_REQUEST)
-        body.update(name=f"wide-{index}", count=10)
-        body["network"]["subnet_id"] = wide.id
-        made += app.create_servers(spec=validate_create_request(body), owner=owner, project_id=roomy.id)
+
+def _buy(app: EmulatorApp, project_id: str, subnet_id: str, name: str, count: int) -> list:
+    body = copy.deepcopy(SEED_CREATE_REQUEST)
+    body.update(name=name, count=count)
+    body["network"]["subnet_id"] = subnet_id
+    owner = config.default_config().access_keys[0].identity
+    return app.create_servers(spec=validate_create_request(body), owner=owner, project_id=project_id)
+
+
+def test_the_wide_subnet_holds_more_servers_than_a_slash_24_and_never_gives_an_address_twice(
+    tmp_path: Path,
+) -> None:
+    app, project_id = _roomy_app(tmp_path)
+    wide = next(subnet for subnet in catalogue.SUBNETS if subnet.name == "subnet-devserver-wide")
+
+    made = [record for index in range(30) for record in _buy(app, project_id, wide.id, f"wide-{index}", 10)]
 
     addresses = [record.private_ip for record in made]
     assert len(made) == 300 and len(set(addresses)) == 300
     assert all(ipaddress.ip_address(address) in ipaddress.ip_network(wide.cidr) for address in addresses)
     assert any(address.startswith("192.168.65.") for address in addresses), "past the first 256 addresses"
+
+
+def test_a_full_subnet_is_refused_and_a_freed_address_is_given_again(tmp_path: Path) -> None:
+    app, project_id = _roomy_app(tmp_path)
+    subnet = catalogue.subnet_with_id(SEED_CREATE_REQUEST["network"]["subnet_id"])
+    made = [record for index in range(24) for record in _buy(app, project_id, subnet.id, f"full-{index}", 10)]
+    made += _buy(app, project_id, subnet.id, "last", 5)
+    assert len({record.private_ip for record in made}) == 245  # .10 to .254
+
+    with pytest.raises(ApiError, match="no free IP addresses left"):
+        _buy(app, project_id, subnet.id, "one-too-many", 1)
+    freed = made[100]
+    app.store.delete_server(freed.id)  # gone, as a deleted server leaves the store
+
+    (again,) = _buy(app, project_id, subnet.id, "in-the-gap", 1)
+    assert again.private_ip == freed.private_ip
 
 
 def test_it_creates_count_servers_with_numbered_names(emulator: EmulatorHandle) -> None:

@@ -79,7 +79,7 @@ def test_a_store_written_before_the_create_columns_is_brought_up_to_date_at_the_
         first_run.stop()
     # The table as an earlier emulator wrote it: the server in its JSON document only.
     with sqlite3.connect(store_path) as connection:
-        for index in ("servers_by_subnet", "servers_by_created"):
+        for index in ("servers_by_subnet", "servers_by_subnet_created", "servers_by_created"):
             connection.execute(f"DROP INDEX {index}")
         for column in ("subnet_id", "private_ip", "create_at"):
             connection.execute(f"ALTER TABLE servers DROP COLUMN {column}")
