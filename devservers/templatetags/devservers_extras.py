@@ -23,19 +23,19 @@ def errors_for(form, field_name: str) -> list[str]:
     return form.field_errors(field_name)
 
 
-def _translated(message: str, **values: object) -> SafeString:
+def _filled(translated: str, **values: object) -> SafeString:
     """`{% blocktranslate %}` in Python: the translation as written, its values escaped."""
-    return mark_safe(_(message) % {name: conditional_escape(value) for name, value in values.items()})
+    return mark_safe(translated % {name: conditional_escape(value) for name, value in values.items()})
 
 
 def _progress_note(progress: Progress | None, *, next_try: bool) -> SafeString:
     if progress is None:
         return mark_safe("")
     if not progress.is_overdue:
-        text = _translated("Usually takes %(usual)s.", usual=progress.usual_label)
+        text = _filled(_("Usually takes %(usual)s."), usual=progress.usual_label)
         return format_html('<span class="progress-note" data-testid="progress">{}</span>', text)
-    late = _translated(
-        "Taking longer than usual (usually %(usual)s): %(waiting)s",
+    late = _filled(
+        _("Taking longer than usual (usually %(usual)s): %(waiting)s"),
         usual=progress.usual_label,
         waiting=progress.waiting_on,
     )
