@@ -140,6 +140,11 @@ def make_world(owner: User, account: CloudAccount, team: Team, *, asked_in: Clie
         owner, account, name="box-fail", team=team, cloud_id="c-fail", status="CREATE_FAILED",
         error_code="ModelArts.7001", error_msg="Insufficient resources in the zone.",
     )  # fmt: skip
+    # Two changing rows, for both progress notes: one as usual, one taking longer than usual.
+    creating = make_devserver(owner, account, name="box-new", team=team, cloud_id="c-new", status="CREATING")
+    creating.events.create(kind="status", status_from="SUBMITTING", status_to="CREATING")
+    stuck = make_devserver(owner, account, name="box-stuck", team=team, status="QUEUED")
+    stuck.events.create(kind="status", status_to="QUEUED", created_at=timezone.now() - datetime.timedelta(minutes=30))
     asked_in.force_login(owner)
     asked_in.post(
         reverse("devservers:create") + f"?team={team.pk}",
