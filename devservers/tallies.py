@@ -15,6 +15,11 @@ INSERT INTO {tally} (team_id, owner_id, status, rows)
 SELECT team_id, owner_id, status, SUM(rows) FROM folded
 GROUP BY team_id, owner_id, status HAVING SUM(rows) <> 0
 """
+_REBUILD_SQL = """
+DELETE FROM {tally};
+INSERT INTO {tally} (team_id, owner_id, status, rows)
+SELECT team_id, owner_id, status, COUNT(*) FROM {servers} GROUP BY team_id, owner_id, status;
+"""
 # One compaction at a time; a second caller skips rather than queue behind it.
 _COMPACT_LOCK = 0x7A11_5EED
 
@@ -43,3 +48,28 @@ def compact() -> int:
             return 0
         cursor.execute(_COMPACT_SQL.format(tally=StatusTally._meta.db_table))
         return cursor.rowcount
+
+
+def drift() -> int:
+    """Keys whose tally differs from a count of the rows (0 when the triggers did their work)."""
+    if not kept_on_write():
+        return 0
+    counted = (
+        DevServer.objects.order_by().values_list("team_id", "owner_id", "status").annotate(rows=Count("pk"))
+    )
+    kept = StatusTally.objects.values_list("team_id", "owner_id", "status").annotate(rows=Sum("rows"))
+    expected = {(team, owner, status): rows for team, owner, status, rows in counted}
+    found = {(team, owner, status): rows for team, owner, status, rows in kept if rows}
+    return sum(expected.get(key) != found.get(key) for key in expected.keys() | found.keys())
+
+
+def rebuild() -> None:
+    """Count the tally again from the rows (after a restore that lost the triggers' work, say); writers
+    wait for the few milliseconds it takes, so no change falls between the count and the triggers."""
+    if not kept_on_write():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {DevServer._meta.db_table} IN SHARE MODE")
+        cursor.execute(
+            _REBUILD_SQL.format(tally=StatusTally._meta.db_table, servers=DevServer._meta.db_table)
+        )

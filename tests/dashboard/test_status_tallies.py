@@ -2,9 +2,11 @@
 the rows after every kind of write, folded by compaction without losing a change, and read by the
 Instances page instead of the rows."""
 
+import io
 import threading
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
@@ -161,3 +163,22 @@ def test_the_instance_list_counts_its_totals_from_the_tally_not_from_the_rows():
     mine = logged_in(alice).get(reverse("devservers:list"), {"scope": "mine"})
     assert mine.context["totals"] == {"total": 1, "running": 1, "changing": 0, "awaiting": 0}
 
+
+
+@pytest.mark.django_db
+def test_the_command_finds_a_tally_that_drifted_and_counts_it_again():
+    account = _account()
+    team = Team.objects.create(name="red")
+    alice = stock_user("alice")
+    for index in range(3):
+        make_devserver(alice, account, team=team, name=f"row-{index}")
+    call_command("status_tally", stdout=io.StringIO())  # matches: no error
+    StatusTally.objects.create(team=team, owner=alice, status="RUNNING", rows=5)  # as a lost trigger would leave it
+
+    with pytest.raises(CommandError, match="differs from the rows for 1 keys"):
+        call_command("status_tally", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("status_tally", "--rebuild", stdout=out)
+
+    assert "matches" in out.getvalue()
+    assert _tally() == _counted() == {(team.pk, alice.pk, "RUNNING"): 3}

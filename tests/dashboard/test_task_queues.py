@@ -19,6 +19,7 @@ ROUTED = {
     "devservers.tasks.run_action": "actions",
     "devservers.tasks.reconcile_account": "reconcile",
     "devservers.tasks.reconcile_all_accounts": "reconcile",
+    "devservers.tasks.compact_status_tallies": "reconcile",
 }
 
 
