@@ -25,6 +25,10 @@ _SCANNABLE_COLUMNS = frozenset({"status", "flavor"})
 
 
 def _distinct_in_team(column: str, team_id: int | None) -> list[str]:
+    if connection.vendor != "postgresql":
+        # The demo's SQLite: a plain DISTINCT (its small tables need no index walk, nor could it do one).
+        rows = DevServer.objects.filter(team_id=team_id)  # None: IS NULL
+        return list(rows.order_by(column).values_list(column, flat=True).distinct())
     where = "team_id IS NULL" if team_id is None else "team_id = %s"
     sql = _LOOSE_SCAN_SQL.format(column=column, table=DevServer._meta.db_table, where=where)
     with connection.cursor() as cursor:

@@ -135,3 +135,19 @@ def test_the_review_page_gives_its_rows_the_same_note(owner, teammate, account, 
     review = _notes(logged_in(teammate).get(reverse("devservers:review")).content.decode())
 
     assert review == ["Taking longer than usual (usually 10 seconds): waiting for a worker."]
+
+
+def test_the_demos_database_measures_the_same_medians_without_percentile_cont(owner, account):
+    # SQLite has no percentile_cont: the demo measures the spans in Python; both ways agree here.
+    for name, seconds in (("a", 30), ("b", 40), ("c", 50), ("d", 400), ("e", 61)):
+        _created_in(account, owner, name, seconds)
+    for name, seconds in (("q1", 4), ("q2", 6), ("q3", 9)):
+        queued = make_devserver(owner, account, name=name, status="CREATING", cloud_id=f"c-{name}")
+        _entered(queued, "QUEUED", datetime.timedelta(hours=2, seconds=seconds))
+        _entered(queued, "CREATING", datetime.timedelta(hours=2))
+    since = timezone.now() - progress.HISTORY
+
+    in_python = progress._measured_in_python(account.pk, since)
+
+    assert in_python == pytest.approx(progress._measured(account.pk))
+    assert in_python == pytest.approx({"CREATING": 50.0, "QUEUED": 6.0}, abs=0.01)
