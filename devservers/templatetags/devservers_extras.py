@@ -56,8 +56,8 @@ def _progress_note(progress: Progress | None, *, next_try: bool) -> SafeString:
 @register.simple_tag
 def status_badge(devserver, *, next_try: bool = True) -> SafeString:
     """A server's status badge, its flags (slow, schedule failed, imported) and, while it changes, how
-    it does against the usual time (with the next try's time, unless the page says it elsewhere). Written here rather than as an included template: the list renders
-    it for up to 50 rows."""
+    it does against the usual time (with the next try's time, unless the page says it elsewhere).
+    Written here rather than as an included template: the list renders it for up to 50 rows."""
     classes = f"status-{devserver.status.lower()}"
     classes += " failed" if devserver.is_failed else ""
     classes += " changing" if devserver.is_changing else ""
