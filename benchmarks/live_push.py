@@ -181,22 +181,13 @@ def _world() -> tuple[User, User, CloudAccount, Team]:
 
 def _fill(owner: User, account: CloudAccount, team: Team, count: int, *, prefix: str) -> None:
     from devservers.models import DevServer
-    from tests.dashboard import forms_data
 
     DevServer.objects.bulk_create(
         (
             DevServer(
-                owner=owner,
-                account=account,
-                team=team,
-                name=f"{prefix}-{index:05d}",
-                flavor=forms_data.SEED_FLAVOR,
-                image_id=forms_data.SEED_IMAGE_ID,
-                vpc_id=forms_data.SEED_VPC_ID,
-                subnet_id=forms_data.SEED_SUBNET_ID,
-                security_group_id=forms_data.SEED_SECURITY_GROUP_ID,
-                status="RUNNING",
-                cloud_id=f"{prefix}-{index:05d}",
+                **_running_row(
+                    owner, account, team, f"{prefix}-{index:05d}", cloud_id=f"{prefix}-{index:05d}"
+                )
             )
             for index in range(count)
         ),
@@ -204,23 +195,29 @@ def _fill(owner: User, account: CloudAccount, team: Team, count: int, *, prefix:
     )
 
 
-def _watched_row(owner: User, account: CloudAccount, team: Team, name: str) -> DevServer:
-    from devservers.models import DevServer
+def _running_row(owner: User, account: CloudAccount, team: Team, name: str, *, cloud_id: str) -> dict:
+    """A RUNNING row's fields on the seeded catalogue."""
     from tests.dashboard import forms_data
 
-    return DevServer.objects.create(
-        owner=owner,
-        account=account,
-        team=team,
-        name=name,
-        flavor=forms_data.SEED_FLAVOR,
-        image_id=forms_data.SEED_IMAGE_ID,
-        vpc_id=forms_data.SEED_VPC_ID,
-        subnet_id=forms_data.SEED_SUBNET_ID,
-        security_group_id=forms_data.SEED_SECURITY_GROUP_ID,
-        status="RUNNING",
-        cloud_id=f"{name}-id",
-    )
+    return {
+        "owner": owner,
+        "account": account,
+        "team": team,
+        "name": name,
+        "flavor": forms_data.SEED_FLAVOR,
+        "image_id": forms_data.SEED_IMAGE_ID,
+        "vpc_id": forms_data.SEED_VPC_ID,
+        "subnet_id": forms_data.SEED_SUBNET_ID,
+        "security_group_id": forms_data.SEED_SECURITY_GROUP_ID,
+        "status": "RUNNING",
+        "cloud_id": cloud_id,
+    }
+
+
+def _watched_row(owner: User, account: CloudAccount, team: Team, name: str) -> DevServer:
+    from devservers.models import DevServer
+
+    return DevServer.objects.create(**_running_row(owner, account, team, name, cloud_id=f"{name}-id"))
 
 
 # 1 and 2: DB → DOM in Chromium ----------------------------------------------------------------------

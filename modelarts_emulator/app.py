@@ -62,20 +62,24 @@ class EmulatorApp:
 
     # --- reads that advance time ---------------------------------------------------------------
 
-    def visible_servers(self, project_id: str) -> list[ServerRecord]:
-        """The project's servers as of now, saving whatever the clock changed."""
+    def _apply_clock(self, records: list[ServerRecord]) -> list[ServerRecord]:
+        """Save whatever the clock changed, drop the servers it made gone; the ones still visible."""
         settings = self.lifecycle.current()
         moment = now_ms()
         visible = []
-        with self.store.transaction():
-            for record in self.store.servers_in_project(project_id):
-                if lifecycle.advance(record, settings, moment):
-                    self.store.save_server(record)
-                if lifecycle.is_gone(record, settings, moment):
-                    self.store.delete_server(record.id)
-                else:
-                    visible.append(record)
+        for record in records:
+            if lifecycle.advance(record, settings, moment):
+                self.store.save_server(record)
+            if lifecycle.is_gone(record, settings, moment):
+                self.store.delete_server(record.id)
+            else:
+                visible.append(record)
         return visible
+
+    def visible_servers(self, project_id: str) -> list[ServerRecord]:
+        """The project's servers as of now."""
+        with self.store.transaction():
+            return self._apply_clock(self.store.servers_in_project(project_id))
 
     def visible_server(self, project_id: str, server_id: str) -> ServerRecord:
         settings = self.lifecycle.current()
@@ -129,13 +133,7 @@ class EmulatorApp:
 
     def _bring_up_to_date(self, project_id: str) -> None:
         """Apply the clock to the servers it can change, so the stored statuses are today's."""
-        settings = self.lifecycle.current()
-        moment = now_ms()
-        for record in self.store.servers_with_status(project_id, lifecycle.CLOCK_DRIVEN_STATUSES):
-            if lifecycle.advance(record, settings, moment):
-                self.store.save_server(record)
-            if lifecycle.is_gone(record, settings, moment):
-                self.store.delete_server(record.id)
+        self._apply_clock(self.store.servers_with_status(project_id, lifecycle.CLOCK_DRIVEN_STATUSES))
 
     def _new_record(
         self, spec: CreateSpec, *, name: str, owner: Identity, project_id: str, ip: str, created_at: int
