@@ -295,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "devservers.tasks.compact_status_tallies",
         "schedule": timedelta(seconds=int(os.environ.get("STATUS_TALLY_COMPACT_SECONDS", "60"))),
     },
+    # The billing ledger's clocks folded into a row per key each side of the month (devservers/costs/ledger.py).
+    "fold-billing-ledger": {
+        "task": "devservers.tasks.fold_billing_ledger",
+        "schedule": timedelta(seconds=int(os.environ.get("BILLING_LEDGER_FOLD_SECONDS", "60"))),
+    },
     "refresh-catalogues": {
         "task": "devservers.tasks.refresh_all_catalogs",
         "schedule": timedelta(seconds=int(os.environ.get("DEVSERVER_CATALOG_REFRESH_SECONDS", "300"))),
@@ -325,6 +330,7 @@ CELERY_TASK_ROUTES = {
     "devservers.tasks.reconcile_account": {"queue": "reconcile"},
     "devservers.tasks.reconcile_all_accounts": {"queue": "reconcile"},
     "devservers.tasks.compact_status_tallies": {"queue": "reconcile"},
+    "devservers.tasks.fold_billing_ledger": {"queue": "reconcile"},
 }
 # Time limits, from the longest chain of cloud calls a task can make (the shape of
 # provisioning/leases.py's lease_budget, with an IAM token call each time and the client's defaults

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from devservers import catalog, health, tallies
+from devservers.costs import ledger
 from devservers.models import CloudAccount
 from devservers.notifications import budgets
 from devservers.provisioning import actions, after_stop, follow, reconcile, submit
@@ -81,6 +82,11 @@ def reconcile_all_accounts() -> None:
 @shared_task
 def compact_status_tallies() -> None:
     tallies.compact()
+
+
+@shared_task
+def fold_billing_ledger() -> None:
+    ledger.fold(timezone.now())
 
 
 @shared_task

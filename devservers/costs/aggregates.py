@@ -14,17 +14,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from devservers.costs import ledger
 from devservers.costs.money import Money
 from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, catalogue_prices
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES, RowCost, row_costs
 from devservers.models import DevServer, DevServerEvent
 
 _SECONDS_PER_HOUR = Decimal(3600)
-# What a row's price depends on; every group is keyed by these besides the caller's keys.
-_PRICE_FIELDS = ("flavor", "charging_mode", "period_type", "account__currency")
-_ROW_FIELDS = ("id", "created_at", "status", "period_num", *_PRICE_FIELDS)
+_ROW_FIELDS = ("id", "created_at", "status", "period_num", *ledger.PRICE_KEYS)
 _PRICE_COLUMNS = ("flavor", "charging_mode", "period_type", "currency")
 _ROW_COLUMNS = ("id", "created_at", "status", "period_num", *_PRICE_COLUMNS)
 # Seconds as Python's float `total_seconds()`; PostgreSQL's round() of a float rounds half to even, as
@@ -104,8 +103,10 @@ class CostGroup:
     flavor: str
     rate: Money  # one row's, per billed hour
     billing_now: int  # rows billing now
-    billed_rows: int  # rows that billed in the window
-    billed_or_billing_rows: int  # rows that billed in the window or bill now
+    # Rows that billed in the window, and that did or bill now: counted for flavors of unknown price
+    # (a page says how many rows it left out); None where the ledger summed the time without the rows.
+    billed_rows: int | None
+    billed_or_billing_rows: int | None
     billed_hours: Decimal  # the rows' billed hours in the window, together
     to_come_hours: Decimal  # billing rows' hours from now until `until` (a prepaid period's end at most)
 
@@ -130,30 +131,85 @@ class _Tally:
     period_type: str
     currency: str
     billing_now: int
-    billed_rows: int
-    billed_or_billing_rows: int
+    billed_rows: int | None
+    billed_or_billing_rows: int | None
     billed_seconds: Decimal
     to_come_seconds: Decimal
 
 
 def cost_groups(
-    rows: QuerySet[DevServer], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
+    rows: QuerySet[DevServer],
+    keys: tuple[str, ...],
+    *,
+    since: datetime,
+    now: datetime,
+    until: datetime,
+    key_scope: Q | None = None,
 ) -> list[CostGroup]:
     """The rows grouped by `keys` (field names, "team__name") and their price: rows billing now, billed
-    hours between `since` and `now`, and hours to come from `now` until `until` of the rows billing now."""
-    tally = _sql_tally if connection.vendor == "postgresql" else _python_tally
-    tallies = tally(rows, keys, since=since, now=now, until=until)
-    prices: dict[str, dict[str, FlavorPrices]] = {
+    hours between `since` and `now`, and hours to come from `now` until `until` of the rows billing now.
+
+    `key_scope`, when given, selects the same rows by the ledger's keys alone (team, owner, account,
+    flavor, charging mode, period type): the ledger then answers without reading the rows, except for
+    flavors of unknown price, whose rows are counted (a page says how many it could not price)."""
+    found = ledger.ledger_lines(key_scope, keys, since=since, now=now, until=until) if key_scope else None
+    if found is None:
+        tally = _sql_tally if connection.vendor == "postgresql" else _python_tally
+        return _priced(tally(rows, keys, since=since, now=now, until=until), keys)
+    prices = _prices(found)
+    unpriced = {_price_key(line) for line in found if _rate(prices, line).amount is None}
+    groups = _priced([_from_ledger(line) for line in found if _price_key(line) not in unpriced], keys)
+    if unpriced:
+        counted = _sql_tally(rows.filter(_price_scope(unpriced)), keys, since=since, now=now, until=until)
+        groups += _priced(counted, keys)
+    return groups
+
+
+def _price_key(item: "_Tally | ledger.LedgerLine") -> tuple[str, str, str, str]:
+    return (item.flavor, item.charging_mode, item.period_type, item.currency)
+
+
+def _price_scope(price_keys: set[tuple[str, str, str, str]]) -> Q:
+    """The rows of these prices (flavor, charging mode, period type, currency)."""
+    scope = Q(pk__in=[])
+    for key in price_keys:
+        scope |= Q(**dict(zip(ledger.PRICE_KEYS, key, strict=True)))
+    return scope
+
+
+def _prices(tallies: "list[_Tally] | list[ledger.LedgerLine]") -> dict[str, dict[str, FlavorPrices]]:
+    return {
         currency: catalogue_prices({item.flavor for item in tallies if item.currency == currency}, currency)
         for currency in {item.currency for item in tallies}
     }
+
+
+def _rate(prices: dict[str, dict[str, FlavorPrices]], item: "_Tally | ledger.LedgerLine") -> Money:
+    return prices[item.currency][item.flavor].rate(charging_mode=item.charging_mode, period_type=item.period_type)
+
+
+def _from_ledger(line: ledger.LedgerLine) -> "_Tally":
+    return _Tally(
+        line.keys,
+        line.flavor,
+        line.charging_mode,
+        line.period_type,
+        line.currency,
+        billing_now=line.billing_now,
+        billed_rows=None,
+        billed_or_billing_rows=None,
+        billed_seconds=line.billed_seconds,
+        to_come_seconds=line.to_come_seconds,
+    )
+
+
+def _priced(tallies: "list[_Tally]", keys: tuple[str, ...]) -> list[CostGroup]:
+    prices = _prices(tallies)
     return [
         CostGroup(
             keys=dict(zip(keys, item.keys, strict=True)),
             flavor=item.flavor,
-            rate=prices[item.currency][item.flavor].rate(
-                charging_mode=item.charging_mode, period_type=item.period_type
-            ),
+            rate=_rate(prices, item),
             billing_now=item.billing_now,
             billed_rows=item.billed_rows,
             billed_or_billing_rows=item.billed_or_billing_rows,

@@ -10,26 +10,18 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.estimates import Estimate
 from devservers.costs.money import Money
+from devservers.costs.months import month_bounds
 from devservers.models import FINAL_STATUSES, DevServer, Team, TeamPolicy
 
 ALERT_PERCENTS = (100, 80)
 UNKNOWN_PRICE_REASON = gettext_noop("price unknown, so the budget cannot be checked")
-
-
-def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The calendar month `now` is in, in the site's time zone: its first instant and the next month's."""
-    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if start.month == 12:
-        return start, start.replace(year=start.year + 1, month=1)
-    return start, start.replace(month=start.month + 1)
 
 
 def _hours(seconds: float) -> Decimal:
@@ -47,37 +39,40 @@ class MonthSpend:
         return self.spent.plus(self.to_come)
 
 
-def _month_rows(rows: QuerySet[DevServer], *, currency: str, start: datetime) -> QuerySet[DevServer]:
+def _month_rows(scope: Q, *, start: datetime) -> QuerySet[DevServer]:
     # A row that ended before the month began cannot have billed in it.
-    return rows.filter(account__currency=currency).exclude(status__in=FINAL_STATUSES, updated_at__lt=start)
+    return DevServer.objects.filter(scope).exclude(status__in=FINAL_STATUSES, updated_at__lt=start)
 
 
 def _month_spend_of(groups: list[CostGroup], currency: str) -> MonthSpend:
     spent, to_come, unpriced = Decimal(0), Decimal(0), 0
     for group in groups:
         if group.rate.amount is None:
-            unpriced += group.billed_or_billing_rows
+            unpriced += group.billed_or_billing_rows or 0
             continue
         spent += group.spent.amount
         to_come += group.to_come.amount
     return MonthSpend(Money(spent, currency), Money(to_come, currency), unpriced)
 
 
-def month_spend(rows: QuerySet[DevServer], *, currency: str, now: datetime) -> MonthSpend:
+def _month_groups(scope: Q, keys: tuple[str, ...], *, currency: str, now: datetime) -> list[CostGroup]:
+    """`scope` names only the ledger's keys (team, owner), so the ledger answers where it is kept."""
     start, end = month_bounds(now)
-    groups = cost_groups(
-        _month_rows(rows, currency=currency, start=start), (), since=start, now=now, until=end
-    )
-    return _month_spend_of(groups, currency)
+    scope &= Q(account__currency=currency)
+    rows = _month_rows(scope, start=start)
+    return cost_groups(rows, keys, since=start, now=now, until=end, key_scope=scope)
+
+
+def month_spend(scope: Q, *, currency: str, now: datetime) -> MonthSpend:
+    """The month's spend of the rows `scope` selects, in `currency`."""
+    return _month_spend_of(_month_groups(scope, (), currency=currency, now=now), currency)
 
 
 def month_spend_by_owner(
-    rows: QuerySet[DevServer], *, currency: str, now: datetime
+    scope: Q, *, currency: str, now: datetime
 ) -> tuple[MonthSpend, dict[int | None, MonthSpend]]:
-    """The rows' month spend together and per owner, from one aggregate."""
-    start, end = month_bounds(now)
-    month_rows = _month_rows(rows, currency=currency, start=start)
-    groups = cost_groups(month_rows, ("owner_id",), since=start, now=now, until=end)
+    """The month's spend of the rows `scope` selects together and per owner, from one aggregate."""
+    groups = _month_groups(scope, ("owner_id",), currency=currency, now=now)
     by_owner: dict[int | None, list[CostGroup]] = {}
     for group in groups:
         by_owner.setdefault(group.keys["owner_id"], []).append(group)
@@ -135,22 +130,18 @@ def check_request(
 ) -> list[BudgetFinding]:
     """Why a request would take the projected month over the team's or the member's budget."""
     budgets = [
-        (policy.monthly_budget, _("team %(team)s's") % {"team": team}, DevServer.objects.filter(team=team)),
-        (
-            policy.member_monthly_budget,
-            _("%(name)s's") % {"name": owner.get_username()},
-            DevServer.objects.filter(team=team, owner=owner),
-        ),
+        (policy.monthly_budget, _("team %(team)s's") % {"team": team}, Q(team=team)),
+        (policy.member_monthly_budget, _("%(name)s's") % {"name": owner.get_username()}, Q(team=team, owner=owner)),
     ]
-    budgets = [(budget, whose, rows) for budget, whose, rows in budgets if budget is not None]
+    budgets = [(budget, whose, scope) for budget, whose, scope in budgets if budget is not None]
     if not budgets:
         return []
     if not estimate.is_known:
         return [BudgetFinding(_(UNKNOWN_PRICE_REASON), price_unknown=True)]
     added = request_to_come(estimate, now=now)
     findings = []
-    for budget, whose, rows in budgets:
-        reason = _over(whose, budget, month_spend(rows, currency=currency, now=now), added)
+    for budget, whose, scope in budgets:
+        reason = _over(whose, budget, month_spend(scope, currency=currency, now=now), added)
         if reason:
             findings.append(BudgetFinding(reason))
     return findings
@@ -196,8 +187,7 @@ def budget_alerts(teams: QuerySet[Team], *, now: datetime) -> list[BudgetAlert]:
         if policy is None or (policy.monthly_budget is None and policy.member_monthly_budget is None):
             continue
         for currency in sorted({account.currency for account in team.accounts.all()}):
-            rows = DevServer.objects.filter(team=team)
-            spend, by_owner = month_spend_by_owner(rows, currency=currency, now=now)
+            spend, by_owner = month_spend_by_owner(Q(team=team), currency=currency, now=now)
             if policy.monthly_budget is not None:
                 alerts.append(_alert(_("Team %(team)s") % {"team": team}, team, policy.monthly_budget, spend))
             if policy.member_monthly_budget is not None:

@@ -5,16 +5,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from devservers.costs.aggregates import CostGroup, cost_groups
-from devservers.costs.budgets import month_bounds
 from devservers.costs.estimates import Estimate, estimate
 from devservers.costs.money import MoneySum
+from devservers.costs.months import month_bounds
 from devservers.costs.prices import FlavorPrices, catalogue_prices
 from devservers.costs.spend import RowCost, row_costs
-from devservers.models import NOT_HOLDING_STATUSES, DevServer
+from devservers.models import DevServer
 
 
 def devserver_estimate(devserver: DevServer, prices: FlavorPrices | None = None) -> Estimate:
@@ -48,12 +48,12 @@ def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, P
     pending = list(pending)
     if not pending:
         return {}
-    running = DevServer.objects.filter(
-        team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending}
-    ).exclude(status__in=NOT_HOLDING_STATUSES)
+    requesters = Q(team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending})
     billing: dict[tuple[int, int], MoneySum] = defaultdict(MoneySum)
     servers: dict[tuple[int, int], int] = defaultdict(int)
-    for group in cost_groups(running, ("team_id", "owner_id"), since=now, now=now, until=now):
+    rows = DevServer.objects.filter(requesters)
+    groups = cost_groups(rows, ("team_id", "owner_id"), since=now, now=now, until=now, key_scope=requesters)
+    for group in groups:
         if group.billing_now:
             requester = (group.keys["team_id"], group.keys["owner_id"])
             billing[requester].add(group.per_hour, rows=group.billing_now)
@@ -112,11 +112,15 @@ class _Lines:
         return [CostLine(label, self.per_hour[label], self.servers[label]) for label in sorted(self.servers)]
 
 
-def cost_totals(rows: QuerySet[DevServer], *, now: datetime, shown: Iterable[DevServer]) -> CostTotals:
+def cost_totals(
+    rows: QuerySet[DevServer], *, now: datetime, shown: Iterable[DevServer], key_scope: Q | None = None
+) -> CostTotals:
     """Cost per hour of what bills now, by team, owner and flavor, and spend since the month began:
-    one aggregate over `rows` in the database; each row's own figures for the `shown` rows only."""
+    one aggregate over `rows` (from the ledger, when `key_scope` selects the same rows by its keys);
+    each row's own figures for the `shown` rows only."""
     start, _end = month_bounds(now)
-    groups = cost_groups(rows, ("team__name", "owner__username"), since=start, now=now, until=now)
+    keys = ("team__name", "owner__username")
+    groups = cost_groups(rows, keys, since=start, now=now, until=now, key_scope=key_scope)
     by = {"team": _Lines(), "owner": _Lines(), "flavor": _Lines()}
     per_hour, spent, billing = MoneySum(), MoneySum(), 0
     for group in groups:
@@ -126,8 +130,8 @@ def cost_totals(rows: QuerySet[DevServer], *, now: datetime, shown: Iterable[Dev
             by["team"].add(str(group.keys["team__name"] or _("no team")), group)
             by["owner"].add(str(group.keys["owner__username"] or _("unknown")), group)
             by["flavor"].add(group.flavor, group)
-        if group.billed_rows:
-            spent.add(group.spent, rows=group.billed_rows)
+        if group.billed_hours:
+            spent.add(group.spent, rows=group.billed_rows or 0)
     return CostTotals(
         per_hour=per_hour,
         billing=billing,

@@ -3,6 +3,7 @@
 from devservers.models.accounts import CloudAccount, FlavorSpec
 from devservers.models.api import ApiToken, IdempotencyKey
 from devservers.models.audit import AuditEntry
+from devservers.models.ledger import BilledStretch, BillingTally
 from devservers.models.notifications import NotificationSettings
 from devservers.models.servers import DevServer, DevServerEvent, erased_password
 from devservers.models.sso import SsoIdentity
@@ -37,6 +38,8 @@ __all__ = [
     "SUBMITTING",
     "ApiToken",
     "AuditEntry",
+    "BilledStretch",
+    "BillingTally",
     "CloudAccount",
     "DevServer",
     "DevServerEvent",

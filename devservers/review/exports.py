@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from devservers.costs.budgets import month_bounds
 from devservers.costs.money import UNKNOWN_PRICE, Money
+from devservers.costs.months import month_bounds
 from devservers.costs.spend import RowCost, row_costs
 from devservers.models import DevServer
 

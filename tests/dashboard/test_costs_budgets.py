@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from devservers.costs import budgets
+from devservers.costs import budgets, months
 from devservers.costs.estimates import estimate
 from devservers.costs.prices import catalogue_prices
 from devservers.models import AWAITING_APPROVAL, QUEUED, DevServer, Team, TeamPolicy
@@ -42,8 +42,8 @@ def running_since_june_1(team, owner, account) -> DevServer:
 
 
 def test_the_month_is_the_calendar_month_in_the_sites_time_zone(settings):
-    assert budgets.month_bounds(JUNE_11) == (JUNE_1, datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC))
-    december = budgets.month_bounds(datetime.datetime(2026, 12, 31, 23, tzinfo=datetime.UTC))
+    assert months.month_bounds(JUNE_11) == (JUNE_1, datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC))
+    december = months.month_bounds(datetime.datetime(2026, 12, 31, 23, tzinfo=datetime.UTC))
     assert december[1] == datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)
 
 

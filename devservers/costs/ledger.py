@@ -1,0 +1,194 @@
+"""Billed seconds, what bills now and what is to come, per group of keys, from the billing ledger
+(see `models/ledger.py`): a sum over a few tally rows per key, never over the servers or their events.
+
+It answers for a scope that names only the ledger's keys (team, owner, account, flavor, charging
+mode, period type) and a window from the start of the site's month, or from now; `aggregates`
+prices what it finds, and asks the rows when the ledger cannot answer (another database, another
+filter, a fold across the window's start after the site's time zone changed).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+
+from devservers.costs import ledger_sql
+from devservers.costs.months import month_bounds
+from devservers.models import BilledStretch, BillingTally
+
+# What a row's price depends on besides the caller's keys, as the ledger names them.
+PRICE_KEYS = ("flavor", "charging_mode", "period_type", "account__currency")
+# A fold leaves the last minute alone, so no page's `now`, taken just before, falls inside a fold.
+_FOLD_MARGIN = timedelta(minutes=1)
+# One fold at a time; a second caller skips rather than queue behind it.
+_FOLD_LOCK = 0x5BE7_D0C5
+_KEY = ledger_sql.KEY_COLUMNS
+_FOLD_SQL = f"""
+WITH folded AS (
+    DELETE FROM {{tally}} WHERE last_at <= %(cut)s RETURNING {_KEY}, first_at, last_at, clocks, epoch_sum
+)
+INSERT INTO {{tally}} ({_KEY}, first_at, last_at, clocks, epoch_sum)
+SELECT {_KEY}, MIN(first_at), MAX(last_at), SUM(clocks), SUM(epoch_sum) FROM folded
+GROUP BY {_KEY}, first_at >= %(month_start)s
+HAVING SUM(clocks) <> 0 OR SUM(epoch_sum) <> 0
+"""
+_DRIFT_SQL = f"""
+WITH kept AS (SELECT devserver_id, {_KEY}, starts, ends FROM {{stretch}}),
+worked_out AS (SELECT * FROM devserver_billed_stretches(ARRAY(SELECT id FROM {{servers}}))),
+stretches AS (
+    (SELECT * FROM kept EXCEPT ALL SELECT * FROM worked_out)
+    UNION ALL (SELECT * FROM worked_out EXCEPT ALL SELECT * FROM kept)
+),
+clocks AS (
+    SELECT {_KEY}, 1 AS clocks, EXTRACT(EPOCH FROM starts) AS epoch FROM worked_out
+    UNION ALL SELECT {_KEY}, -1, -EXTRACT(EPOCH FROM ends) FROM worked_out WHERE ends IS NOT NULL
+),
+expected AS (
+    SELECT {_KEY}, SUM(clocks) AS clocks, SUM(epoch) AS epoch_sum FROM clocks GROUP BY {_KEY}
+),
+found AS (SELECT {_KEY}, SUM(clocks) AS clocks, SUM(epoch_sum) AS epoch_sum FROM {{tally}} GROUP BY {_KEY}),
+sums AS (
+    (SELECT * FROM expected EXCEPT SELECT * FROM found WHERE clocks <> 0 OR epoch_sum <> 0)
+    UNION ALL (SELECT * FROM found WHERE clocks <> 0 OR epoch_sum <> 0 EXCEPT SELECT * FROM expected)
+)
+SELECT (SELECT COUNT(DISTINCT devserver_id) FROM stretches), (SELECT COUNT(*) FROM (SELECT DISTINCT {_KEY} FROM sums) k)
+"""
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One group's billed time, in seconds; `keys` in the caller's order, then the price fields."""
+
+    keys: tuple
+    flavor: str
+    charging_mode: str
+    period_type: str
+    currency: str
+    billing_now: int
+    billed_seconds: Decimal
+    to_come_seconds: Decimal
+
+
+def kept_on_write() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _epoch(moment: datetime) -> Decimal:
+    return Decimal(moment.timestamp()).quantize(Decimal("0.000001"))
+
+
+def ledger_lines(
+    scope: Q, keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
+) -> list[LedgerLine] | None:
+    """Per `keys` and price: servers billing now, seconds billed between `since` and `now`, and
+    seconds from `now` until `until` of those billing now; None when the ledger cannot say."""
+    if not kept_on_write():
+        return None
+    before = Q(last_at__lt=since)
+    within = Q(first_at__gte=since, last_at__lte=now)
+    coming = Q(first_at__gt=now, last_at__lte=until)
+    found = list(
+        BillingTally.objects.filter(scope, first_at__lte=until)
+        .values_list(*keys, *PRICE_KEYS)
+        .annotate(
+            before=Sum("clocks", filter=before, default=0),
+            within=Sum("clocks", filter=within, default=0),
+            within_sum=Sum("epoch_sum", filter=within, default=Decimal(0)),
+            coming=Sum("clocks", filter=coming, default=0),
+            coming_sum=Sum("epoch_sum", filter=coming, default=Decimal(0)),
+            across=Count(
+                "pk", filter=Q(first_at__lt=since, last_at__gte=since) | Q(first_at__lte=now, last_at__gt=now)
+            ),
+        )
+        .order_by(*keys, *PRICE_KEYS)
+    )
+    if any(line[-1] for line in found):
+        return None
+    since_at, now_at, until_at = _epoch(since), _epoch(now), _epoch(until)
+    lines = []
+    width = len(keys)
+    for (
+        *named,
+        flavor,
+        charging_mode,
+        period_type,
+        currency,
+        before_n,
+        within_n,
+        within_sum,
+        coming_n,
+        coming_sum,
+        _,
+    ) in found:
+        billing_now = before_n + within_n
+        lines.append(
+            LedgerLine(
+                keys=tuple(named[:width]),
+                flavor=flavor,
+                charging_mode=charging_mode,
+                period_type=period_type,
+                currency=currency,
+                billing_now=billing_now,
+                billed_seconds=before_n * (now_at - since_at) + within_n * now_at - within_sum,
+                to_come_seconds=billing_now * (until_at - now_at) + coming_n * until_at - coming_sum,
+            )
+        )
+    return [line for line in lines if line.billing_now or line.billed_seconds or line.to_come_seconds]
+
+
+def fold(now: datetime) -> int:
+    """Fold the tally's clocks up to a minute ago into one row per key before the month and one since
+    it began (rows that cancel go); the rows written. Clocks other transactions add meanwhile are not
+    seen by the DELETE and stay as they are, so nothing is lost."""
+    if not kept_on_write():
+        return 0
+    month_start, _end = month_bounds(now)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_FOLD_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(
+            _FOLD_SQL.format(tally=BillingTally._meta.db_table),
+            {"cut": now - _FOLD_MARGIN, "month_start": month_start},
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True)
+class Drift:
+    rows: int  # servers whose kept stretches differ from those their status events give
+    keys: int  # keys whose clocks differ from the stretches'
+
+    def __bool__(self) -> bool:
+        return bool(self.rows or self.keys)
+
+
+def drift() -> Drift:
+    """How far the ledger is from the servers and their status events (nothing, when the triggers
+    did their work)."""
+    if not kept_on_write():
+        return Drift(0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DRIFT_SQL.format(
+                tally=BillingTally._meta.db_table,
+                stretch=BilledStretch._meta.db_table,
+                servers=ledger_sql.SERVERS_TABLE,
+            )
+        )
+        rows, keys = cursor.fetchone()
+    return Drift(rows, keys)
+
+
+def rebuild() -> None:
+    """Work the ledger out again from the rows (after a restore that lost the triggers' work, or when
+    the statuses that bill changed); writers wait for the moments it takes."""
+    if not kept_on_write():
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {ledger_sql.SERVERS_TABLE}, {ledger_sql.EVENTS_TABLE} IN SHARE MODE")
+        cursor.execute(f"DELETE FROM {BilledStretch._meta.db_table}")
+        cursor.execute(f"DELETE FROM {BillingTally._meta.db_table}")
+        cursor.execute(ledger_sql.FILL_SQL)
