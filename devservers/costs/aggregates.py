@@ -20,7 +20,7 @@ from devservers.costs import ledger
 from devservers.costs.money import Money
 from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, catalogue_prices
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES, RowCost, row_costs
-from devservers.models import DevServer, DevServerEvent
+from devservers.models import BillingTally, DevServer, DevServerEvent
 
 _SECONDS_PER_HOUR = Decimal(3600)
 _ROW_FIELDS = ("id", "created_at", "status", "period_num", *ledger.PRICE_KEYS)
@@ -144,15 +144,15 @@ def cost_groups(
     since: datetime,
     now: datetime,
     until: datetime,
-    key_scope: Q | None = None,
+    kept: QuerySet[BillingTally] | None = None,
 ) -> list[CostGroup]:
     """The rows grouped by `keys` (field names, "team__name") and their price: rows billing now, billed
     hours between `since` and `now`, and hours to come from `now` until `until` of the rows billing now.
 
-    `key_scope`, when given, selects the same rows by the ledger's keys alone (team, owner, account,
-    flavor, charging mode, period type): the ledger then answers without reading the rows, except for
-    flavors of unknown price, whose rows are counted (a page says how many it could not price)."""
-    found = ledger.ledger_lines(key_scope, keys, since=since, now=now, until=until) if key_scope else None
+    `kept`, when given, is the ledger filtered to the same rows by its keys alone (team, owner,
+    account, flavor, charging mode, period type): the ledger then answers without reading the rows,
+    except for prices nobody knows, whose rows are counted (a page says how many it could not price)."""
+    found = None if kept is None else ledger.ledger_lines(kept, keys, since=since, now=now, until=until)
     if found is None:
         tally = _sql_tally if connection.vendor == "postgresql" else _python_tally
         return _priced(tally(rows, keys, since=since, now=now, until=until), keys)

@@ -18,7 +18,7 @@ from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.estimates import Estimate
 from devservers.costs.money import Money
 from devservers.costs.months import month_bounds
-from devservers.models import FINAL_STATUSES, DevServer, Team, TeamPolicy
+from devservers.models import FINAL_STATUSES, BillingTally, DevServer, Team, TeamPolicy
 
 ALERT_PERCENTS = (100, 80)
 UNKNOWN_PRICE_REASON = gettext_noop("price unknown, so the budget cannot be checked")
@@ -60,7 +60,7 @@ def _month_groups(scope: Q, keys: tuple[str, ...], *, currency: str, now: dateti
     start, end = month_bounds(now)
     scope &= Q(account__currency=currency)
     rows = _month_rows(scope, start=start)
-    return cost_groups(rows, keys, since=start, now=now, until=end, key_scope=scope)
+    return cost_groups(rows, keys, since=start, now=now, until=end, kept=BillingTally.objects.filter(scope))
 
 
 def month_spend(scope: Q, *, currency: str, now: datetime) -> MonthSpend:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from devservers.costs import ledger_sql
 from devservers.costs.months import month_bounds
@@ -80,17 +80,18 @@ def _epoch(moment: datetime) -> Decimal:
 
 
 def ledger_lines(
-    scope: Q, keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
+    kept: QuerySet[BillingTally], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
 ) -> list[LedgerLine] | None:
-    """Per `keys` and price: servers billing now, seconds billed between `since` and `now`, and
-    seconds from `now` until `until` of those billing now; None when the ledger cannot say."""
+    """Per `keys` and price, over the `kept` rows (the ledger filtered by its keys): servers billing
+    now, seconds billed between `since` and `now`, and seconds from `now` until `until` of those
+    billing now; None when the ledger cannot say."""
     if not kept_on_write():
         return None
     before = Q(last_at__lt=since)
     within = Q(first_at__gte=since, last_at__lte=now)
     coming = Q(first_at__gt=now, last_at__lte=until)
     found = list(
-        BillingTally.objects.filter(scope, first_at__lte=until)
+        kept.filter(first_at__lte=until)
         .values_list(*keys, *PRICE_KEYS)
         .annotate(
             before=Sum("clocks", filter=before, default=0),

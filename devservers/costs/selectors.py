@@ -14,7 +14,7 @@ from devservers.costs.money import MoneySum
 from devservers.costs.months import month_bounds
 from devservers.costs.prices import FlavorPrices, catalogue_prices
 from devservers.costs.spend import RowCost, row_costs
-from devservers.models import DevServer
+from devservers.models import BillingTally, DevServer
 
 
 def devserver_estimate(devserver: DevServer, prices: FlavorPrices | None = None) -> Estimate:
@@ -51,8 +51,8 @@ def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, P
     requesters = Q(team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending})
     billing: dict[tuple[int, int], MoneySum] = defaultdict(MoneySum)
     servers: dict[tuple[int, int], int] = defaultdict(int)
-    rows = DevServer.objects.filter(requesters)
-    groups = cost_groups(rows, ("team_id", "owner_id"), since=now, now=now, until=now, key_scope=requesters)
+    rows, kept = DevServer.objects.filter(requesters), BillingTally.objects.filter(requesters)
+    groups = cost_groups(rows, ("team_id", "owner_id"), since=now, now=now, until=now, kept=kept)
     for group in groups:
         if group.billing_now:
             requester = (group.keys["team_id"], group.keys["owner_id"])
@@ -113,14 +113,18 @@ class _Lines:
 
 
 def cost_totals(
-    rows: QuerySet[DevServer], *, now: datetime, shown: Iterable[DevServer], key_scope: Q | None = None
+    rows: QuerySet[DevServer],
+    *,
+    now: datetime,
+    shown: Iterable[DevServer],
+    kept: QuerySet[BillingTally] | None = None,
 ) -> CostTotals:
     """Cost per hour of what bills now, by team, owner and flavor, and spend since the month began:
-    one aggregate over `rows` (from the ledger, when `key_scope` selects the same rows by its keys);
+    one aggregate over `rows` (from the ledger when `kept` is given: see `aggregates.cost_groups`);
     each row's own figures for the `shown` rows only."""
     start, _end = month_bounds(now)
     keys = ("team__name", "owner__username")
-    groups = cost_groups(rows, keys, since=start, now=now, until=now, key_scope=key_scope)
+    groups = cost_groups(rows, keys, since=start, now=now, until=now, kept=kept)
     by = {"team": _Lines(), "owner": _Lines(), "flavor": _Lines()}
     per_hour, spent, billing = MoneySum(), MoneySum(), 0
     for group in groups:

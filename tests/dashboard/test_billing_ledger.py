@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
-from django.db.models import Q
 
 from devservers.costs import aggregates, ledger, ledger_sql
 from devservers.costs.aggregates import cost_groups
@@ -53,7 +52,7 @@ def _assert_same_figures(found: list[ledger.LedgerLine], rows: list[aggregates._
 @pytest.mark.parametrize(("since", "now"), WINDOWS)
 @pytest.mark.parametrize("keys", [(), ("owner__username", "team__name"), ("owner_id",)])
 def test_the_ledger_gives_what_the_status_events_give(history_rows, team, since, now, keys):  # noqa: F811
-    found = ledger.ledger_lines(Q(team=team), keys, **_window(since, now))
+    found = ledger.ledger_lines(BillingTally.objects.filter(team=team), keys, **_window(since, now))
 
     assert found is not None
     _assert_same_figures(found, aggregates._sql_tally(history_rows, keys, **_window(since, now)))
@@ -73,15 +72,15 @@ def test_a_fold_changes_no_figure_and_leaves_one_row_per_key_each_side_of_the_mo
     assert BillingTally.objects.filter(last_at__lte=july - datetime.timedelta(minutes=1)).count() == written
     # A window that starts inside the folded time cannot be answered (the rows answer instead); one
     # that holds all of it can.
-    assert ledger.ledger_lines(Q(team=team), ("owner_id",), **_window(2, 5.5)) is None
+    assert ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **_window(2, 5.5)) is None
     _assert_same_figures(
-        ledger.ledger_lines(Q(team=team), ("owner_id",), **_window(-1, 6)),
+        ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **_window(-1, 6)),
         aggregates._sql_tally(history_rows, ("owner_id",), **_window(-1, 6)),
     )
     july_window = {"since": datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC), "now": july, "until": july}
-    assert ledger.ledger_lines(Q(team=team), ("owner_id",), **july_window) is not None
+    assert ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **july_window) is not None
     _assert_same_figures(
-        ledger.ledger_lines(Q(team=team), ("owner_id",), **july_window),
+        ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **july_window),
         aggregates._sql_tally(history_rows, ("owner_id",), **july_window),
     )
 
@@ -89,11 +88,11 @@ def test_a_fold_changes_no_figure_and_leaves_one_row_per_key_each_side_of_the_mo
 def test_a_fold_in_the_month_keeps_every_window_from_its_start(history_rows, team):  # noqa: F811
     june_end = datetime.datetime(2026, 6, 30, tzinfo=datetime.UTC)
     june = {"since": datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC), "now": june_end, "until": june_end}
-    before = ledger.ledger_lines(Q(team=team), (), **june)
+    before = ledger.ledger_lines(BillingTally.objects.filter(team=team), (), **june)
 
     ledger.fold(june_end)
 
-    assert ledger.ledger_lines(Q(team=team), (), **june) == before
+    assert ledger.ledger_lines(BillingTally.objects.filter(team=team), (), **june) == before
     _assert_same_figures(before, aggregates._sql_tally(history_rows, (), **june))
 
 
@@ -111,7 +110,7 @@ def test_every_kind_of_write_keeps_the_ledger_equal_to_the_status_events(account
         assert not _drifts(), f"after {step}: {_drifts()}"
         now = datetime.datetime.now(datetime.UTC)
         window = {"since": now - datetime.timedelta(days=40), "now": now, "until": now}
-        found = ledger.ledger_lines(Q(), ("team_id", "owner_id"), **window)
+        found = ledger.ledger_lines(BillingTally.objects.all(), ("team_id", "owner_id"), **window)
         _assert_same_figures(found, aggregates._sql_tally(DevServer.objects.all(), ("team_id", "owner_id"), **window))
 
     first = make_devserver(alice, account, team=red, name="one", status="CREATING")
@@ -163,7 +162,7 @@ def test_the_pages_figures_from_the_ledger_equal_those_from_the_rows(history_row
     keys = ("team__name", "owner__username")
 
     from_rows = cost_groups(history_rows, keys, **window)
-    from_ledger = cost_groups(history_rows, keys, **window, key_scope=Q(team=team))
+    from_ledger = cost_groups(history_rows, keys, **window, kept=BillingTally.objects.filter(team=team))
 
     def figures(groups: list) -> dict[tuple, tuple]:
         return {
@@ -234,5 +233,6 @@ def test_two_transactions_writing_one_rows_history_at_once_leave_it_counted_once
     assert not ledger.drift()
     assert list(BilledStretch.objects.filter(devserver_id=row.pk).values_list("ends", flat=True)) != [None]
     now = datetime.datetime.now(datetime.UTC)
-    found = ledger.ledger_lines(Q(team=team), (), since=now - datetime.timedelta(hours=1), now=now, until=now)
+    hour = {"since": now - datetime.timedelta(hours=1), "now": now, "until": now}
+    found = ledger.ledger_lines(BillingTally.objects.filter(team=team), (), **hour)
     assert [line.billing_now for line in found] == [0]
