@@ -15,10 +15,12 @@ page does not answer 200.
 from __future__ import annotations
 
 import argparse
+import datetime
 import itertools
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from benchmarks import harness
@@ -43,6 +45,8 @@ STATUSES = [
     "DELETED",
 ]
 FLAVORS = ["Si2.large.4", "Si2.xlarge.4", "p2s.2xlarge.8"]
+TEAM_BUDGET = Decimal("100000")
+MEMBER_BUDGET = Decimal("50000")
 # (label, who, path, HTMX fragment?)
 PAGES = [
     ("list", "member", "/devservers/", False),
@@ -101,7 +105,8 @@ def make_world() -> World:
     for team_number in range(TEAMS):
         team = Team.objects.create(name=f"team-{team_number}")
         team.accounts.add(account)
-        TeamPolicy.objects.create(team=team)
+        # Budgets, so the review page works out its alerts as a team that sets them makes it do.
+        TeamPolicy.objects.create(team=team, monthly_budget=TEAM_BUDGET, member_monthly_budget=MEMBER_BUDGET)
         users = [
             User.objects.create_user(f"t{team_number}-user{index}", password=PASSWORD)
             for index in range(MEMBERS_PER_TEAM)
@@ -123,7 +128,9 @@ def fill_to(world: World, size: int, *, only_team: int | None = None) -> None:
     """Add rows until the table holds `size`, spread over the teams and their members (or all in
     `only_team`), each with the status event that brought it to its status, as the flow writes one."""
     from django.db import connection
+    from django.utils import timezone
 
+    from devservers.costs import ledger
     from devservers.models import DevServer, DevServerEvent
     from tests.dashboard import forms_data
 
@@ -160,10 +167,12 @@ def fill_to(world: World, size: int, *, only_team: int | None = None) -> None:
             )
             for row in made
         )
+    # The billing ledger's clocks folded, as the beat has done once the fill is a minute old.
+    ledger.fold(timezone.now(), keep_last=datetime.timedelta(0))
     with connection.cursor() as cursor:
         # Fresh statistics and visibility map, as autovacuum would have them on a live table.
-        cursor.execute("VACUUM ANALYZE devservers_devserver")
-        cursor.execute("VACUUM ANALYZE devservers_devserverevent")
+        for table in ("devservers_devserver", "devservers_devserverevent", "devservers_billingtally"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def team_of(index: int, only_team: int | None) -> int:
@@ -263,6 +272,16 @@ def check(results: list[PageFigures]) -> list[str]:
     return broken
 
 
+def ledger_checked() -> list[str]:
+    """The billing ledger, kept by triggers through every bulk fill, against the rows' status events."""
+    from devservers.costs import ledger
+    from devservers.models import BillingTally
+
+    drift = ledger.drift()
+    print(f"  billing ledger: {BillingTally.objects.count():,} tally rows, drift {drift}", flush=True)
+    return [f"the billing ledger differs from the rows: {drift}"] if drift else []
+
+
 def print_results(
     results: list[PageFigures], *, title: str = "Pages (Django test Client, DEBUG off, one client, serial)"
 ) -> None:
@@ -323,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
             csv_rows,
             title="CSV export (streamed, read to the end)",
         )
-        return harness.report_invariants(check(results))
+        return harness.report_invariants(check(results) + ledger_checked())
 
 
 if __name__ == "__main__":

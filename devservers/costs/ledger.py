@@ -139,10 +139,10 @@ def ledger_lines(
     return [line for line in lines if line.billing_now or line.billed_seconds or line.to_come_seconds]
 
 
-def fold(now: datetime) -> int:
-    """Fold the tally's clocks up to a minute ago into one row per key before the month and one since
-    it began (rows that cancel go); the rows written. Clocks other transactions add meanwhile are not
-    seen by the DELETE and stay as they are, so nothing is lost."""
+def fold(now: datetime, *, keep_last: timedelta = _FOLD_MARGIN) -> int:
+    """Fold the tally's clocks up to `keep_last` ago into one row per key before the month and one
+    since it began (rows that cancel go); the rows written. Clocks other transactions add meanwhile
+    are not seen by the DELETE and stay as they are, so nothing is lost."""
     if not kept_on_write():
         return 0
     month_start, _end = month_bounds(now)
@@ -152,7 +152,7 @@ def fold(now: datetime) -> int:
             return 0
         cursor.execute(
             _FOLD_SQL.format(tally=BillingTally._meta.db_table),
-            {"cut": now - _FOLD_MARGIN, "month_start": month_start},
+            {"cut": now - keep_last, "month_start": month_start},
         )
         return cursor.rowcount
 

@@ -91,7 +91,9 @@ BEGIN
         PERFORM 1 FROM {servers} WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     END IF;
     WITH gone AS (
-        DELETE FROM {stretch} WHERE devserver_id = ANY(ids) RETURNING {_KEY}, starts, ends
+        -- A join, not = ANY(ids): a scan filtering by a long array compares each row with all of it.
+        DELETE FROM {stretch} USING unnest(ids) AS picked(id) WHERE devserver_id = picked.id
+        RETURNING {_KEY}, starts, ends
     ),
     made AS (
         INSERT INTO {stretch} (devserver_id, {_KEY}, starts, ends)

@@ -32,10 +32,23 @@ def _key_fields() -> list[tuple[str, models.Field]]:
     ]
 
 
+def _create_with_indexes(schema_editor, model) -> None:  # noqa: ANN001
+    # create_model leaves out an unmanaged model's indexes.
+    schema_editor.create_model(model)
+    _add_indexes(schema_editor, model)
+
+
+def _add_indexes(schema_editor, model) -> None:  # noqa: ANN001
+    for index in model._meta.indexes:
+        schema_editor.add_index(model, index)
+
+
 def _create(apps, schema_editor) -> None:  # noqa: ANN001
     # The models are unmanaged (Django's flush leaves them to the TRUNCATE triggers), so their tables are made here.
-    schema_editor.create_model(apps.get_model("devservers", "BilledStretch"))
-    schema_editor.create_model(apps.get_model("devservers", "BillingTally"))
+    _create_with_indexes(schema_editor, apps.get_model("devservers", "BilledStretch"))
+    _create_with_indexes(schema_editor, apps.get_model("devservers", "BillingTally"))
+    # The indexes 0016_status_tallies meant the status tally to have, left out for the same reason.
+    _add_indexes(schema_editor, apps.get_model("devservers", "StatusTally"))
     if schema_editor.connection.vendor == "postgresql":
         ledger_sql.install(schema_editor)
 
@@ -43,6 +56,9 @@ def _create(apps, schema_editor) -> None:  # noqa: ANN001
 def _drop(apps, schema_editor) -> None:  # noqa: ANN001
     if schema_editor.connection.vendor == "postgresql":
         ledger_sql.uninstall(schema_editor)
+    status_tally = apps.get_model("devservers", "StatusTally")
+    for index in status_tally._meta.indexes:
+        schema_editor.remove_index(status_tally, index)
     schema_editor.delete_model(apps.get_model("devservers", "BillingTally"))
     schema_editor.delete_model(apps.get_model("devservers", "BilledStretch"))
 
