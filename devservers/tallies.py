@@ -1,24 +1,28 @@
 """How many rows of a scope hold each status, without reading the rows (see `models/tallies.py`).
 
-On PostgreSQL the count is a sum over the scope's tally rows: one per team, owner and status once
-compacted, plus the changes written since. Elsewhere it is a GROUP BY over the rows themselves.
+On PostgreSQL the count is a sum over the scope's tally rows: one per team, owner, status and
+flavor once compacted, plus the changes written since. Elsewhere it is a GROUP BY over the rows themselves.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from devservers.models import DevServer, StatusTally
 
-_COMPACT_SQL = """
-WITH folded AS (DELETE FROM {tally} RETURNING team_id, owner_id, status, rows)
-INSERT INTO {tally} (team_id, owner_id, status, rows)
-SELECT team_id, owner_id, status, SUM(rows) FROM folded
-GROUP BY team_id, owner_id, status HAVING SUM(rows) <> 0
+_KEY = "team_id, owner_id, status, flavor"
+_COMPACT_SQL = f"""
+WITH folded AS (DELETE FROM {{tally}} RETURNING {_KEY}, rows, accelerators)
+INSERT INTO {{tally}} ({_KEY}, rows, accelerators)
+SELECT {_KEY}, SUM(rows), SUM(accelerators) FROM folded
+GROUP BY {_KEY} HAVING SUM(rows) <> 0 OR SUM(accelerators) <> 0
 """
-_REBUILD_SQL = """
-DELETE FROM {tally};
-INSERT INTO {tally} (team_id, owner_id, status, rows)
-SELECT team_id, owner_id, status, COUNT(*) FROM {servers} GROUP BY team_id, owner_id, status;
+_REBUILD_SQL = f"""
+DELETE FROM {{tally}};
+INSERT INTO {{tally}} ({_KEY}, rows, accelerators)
+SELECT {_KEY}, COUNT(*), SUM(accelerator_count) FROM {{servers}} GROUP BY {_KEY};
 """
 # One compaction at a time; a second caller skips rather than queue behind it.
 _COMPACT_LOCK = 0x7A11_5EED
@@ -37,6 +41,32 @@ def status_counts(scope: Q) -> dict[str, int]:
     return {status: rows for status, rows in found if rows}
 
 
+@dataclass(frozen=True)
+class KeptCounts:
+    """Rows per status and per flavor, and accelerators per status, of some tally rows."""
+
+    rows_by_status: dict[str, int]
+    accelerators_by_status: dict[str, int]
+    rows_by_flavor: dict[str, int]
+
+
+def kept_counts(kept: QuerySet[StatusTally]) -> KeptCounts:
+    """The counts of the tally rows `kept` (filtered by team, owner, status and flavor): one query."""
+    found = kept.order_by().values_list("status", "flavor").annotate(rows=Sum("rows"), held=Sum("accelerators"))
+    rows_by_status: dict[str, int] = defaultdict(int)
+    accelerators_by_status: dict[str, int] = defaultdict(int)
+    rows_by_flavor: dict[str, int] = defaultdict(int)
+    for status, flavor, rows, held in found:
+        rows_by_status[status] += rows
+        accelerators_by_status[status] += held
+        rows_by_flavor[flavor] += rows
+    return KeptCounts(
+        rows_by_status={status: rows for status, rows in rows_by_status.items() if rows},
+        accelerators_by_status={status: held for status, held in accelerators_by_status.items() if held},
+        rows_by_flavor={flavor: rows for flavor, rows in rows_by_flavor.items() if rows},
+    )
+
+
 def compact() -> int:
     """Fold the tally into one row per key (keys that sum to 0 go); the rows left. Rows other
     transactions add meanwhile are not seen by the DELETE and stay as they are, so nothing is lost."""
@@ -51,15 +81,18 @@ def compact() -> int:
 
 
 def drift() -> int:
-    """Keys whose tally differs from a count of the rows (0 when the triggers did their work)."""
+    """Keys whose tally (rows, accelerators) differs from a count of the rows (0 when the triggers did their work)."""
     if not kept_on_write():
         return 0
+    key = ("team_id", "owner_id", "status", "flavor")
     counted = (
-        DevServer.objects.order_by().values_list("team_id", "owner_id", "status").annotate(rows=Count("pk"))
+        DevServer.objects.order_by()
+        .values_list(*key)
+        .annotate(rows=Count("pk"), accelerators=Sum("accelerator_count"))
     )
-    kept = StatusTally.objects.values_list("team_id", "owner_id", "status").annotate(rows=Sum("rows"))
-    expected = {(team, owner, status): rows for team, owner, status, rows in counted}
-    found = {(team, owner, status): rows for team, owner, status, rows in kept if rows}
+    kept = StatusTally.objects.values_list(*key).annotate(rows=Sum("rows"), accelerators=Sum("accelerators"))
+    expected = {tuple(line[:4]): tuple(line[4:]) for line in counted}
+    found = {tuple(line[:4]): tuple(line[4:]) for line in kept if line[4] or line[5]}
     return sum(expected.get(key) != found.get(key) for key in expected.keys() | found.keys())
 
 

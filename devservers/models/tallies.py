@@ -1,4 +1,4 @@
-"""Rows per team, owner and status, kept on write so a page's totals cost the same at any size.
+"""Rows (and the accelerators they hold) per team, owner, status and flavor, kept on write so a page's totals cost the same at any size.
 
 PostgreSQL keeps it: triggers on the DevServer table (migration `0016_status_tallies`) add each
 statement's change as signed rows (+1 for a row that entered a key, -1 for one that left it), so
@@ -28,7 +28,9 @@ class StatusTally(models.Model):
         related_name="+",
     )
     status = models.CharField(max_length=32)
+    flavor = models.CharField(max_length=128, default="")
     rows = models.IntegerField()
+    accelerators = models.IntegerField(default=0)  # the rows' accelerator_count, summed
 
     class Meta:
         # Made by its migration, and left out of Django's flush: the DevServer table's TRUNCATE trigger
@@ -40,4 +42,4 @@ class StatusTally(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"team {self.team_id}, owner {self.owner_id}, {self.status}: {self.rows:+d}"
+        return f"team {self.team_id}, owner {self.owner_id}, {self.status}, {self.flavor}: {self.rows:+d}"

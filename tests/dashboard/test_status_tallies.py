@@ -45,6 +45,7 @@ def test_every_kind_of_write_keeps_the_tally_equal_to_a_count_of_the_rows():
     def check(step: str) -> None:
         steps.append(step)
         assert _tally() == _counted(), f"after {step}"
+        assert tallies.drift() == 0, f"flavors or accelerators after {step}"
 
     first = make_devserver(alice, account, team=red, name="one")
     check("create")
@@ -64,6 +65,8 @@ def test_every_kind_of_write_keeps_the_tally_equal_to_a_count_of_the_rows():
     check("QuerySet.update of a team")
     DevServer.objects.filter(name="bulk-0").update(owner=alice, status="CREATING")
     check("QuerySet.update of an owner and a status")
+    DevServer.objects.filter(name="bulk-2").update(flavor="p2s.2xlarge.8", accelerator_count=1)
+    check("QuerySet.update of a flavor and its accelerators")
     bob.delete()
     check("an owner deleted (SET NULL)")
     with connection.cursor() as cursor:
@@ -81,7 +84,7 @@ def test_every_kind_of_write_keeps_the_tally_equal_to_a_count_of_the_rows():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"TRUNCATE {DevServer._meta.db_table} CASCADE")
     check("TRUNCATE")
-    assert _tally() == {} and len(steps) == 12
+    assert _tally() == {} and len(steps) == 13
 
 
 @pytest.mark.django_db
