@@ -1,6 +1,6 @@
 """Every read the pages make, and who may see or act on what."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -107,12 +107,17 @@ def live_name_taken(account: CloudAccount, names: list[str]) -> list[str]:
     )
 
 
+def _awaiting_approval(rows: QuerySet[DevServer]) -> QuerySet[DevServer]:
+    return rows.filter(status=AWAITING_APPROVAL).select_related("owner", "team").order_by("created_at")
+
+
 def pending_approvals(user: AbstractBaseUser) -> QuerySet[DevServer]:
-    return (
-        DevServer.objects.filter(team__in=admin_teams_of(user), status=AWAITING_APPROVAL)
-        .select_related("owner", "team")
-        .order_by("created_at")
-    )
+    return _awaiting_approval(DevServer.objects.filter(team__in=admin_teams_of(user)))
+
+
+def pending_approvals_in(team_ids: Sequence[int]) -> QuerySet[DevServer]:
+    """`pending_approvals` of whoever administers these teams, with their ids already read."""
+    return _awaiting_approval(DevServer.objects.filter(team_id__in=team_ids))
 
 
 def audit_entries_for(user: AbstractBaseUser) -> QuerySet[AuditEntry]:

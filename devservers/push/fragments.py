@@ -118,20 +118,16 @@ def detail_page(request: HttpRequest, devserver_id: int) -> PushPage:
 
 def review_page(request: HttpRequest) -> PushPage:
     user = request.user
-    if not access.may_review(user):
+    reviewer = access.review_access(user)
+    if not reviewer.may_review:
         raise Http404
 
-    # Built once: its filters' choices cost a few queries; its rows are a lazy query read anew each time.
-    filterset = ReviewFilterSet(
-        request.GET,
-        scope=access.review_scope(user),
-        teams=access.review_teams(user),
-        every_team=user.is_superuser,
-    )
+    # Built once: its filters' choices cost a query; its rows are a lazy query read anew each time.
+    filterset = ReviewFilterSet(request.GET, access=reviewer)
     show_team = filterset.has_several_teams or user.is_superuser
 
     def render(change: Change) -> str:
-        parts = [_token(user, access.review_live_scopes(user))]
+        parts = [_token(user, access.review_access(user).live_scopes())]
         rows = list(filterset.qs.filter(pk__in=change.ids))
         now = timezone.now()
         costs = {"costs": {row.pk: devserver_cost(row, now=now) for row in rows}}
@@ -149,7 +145,7 @@ def review_page(request: HttpRequest) -> PushPage:
             parts.append(render_to_string("devservers/review.html#totals_line", context, request))
         return "\n".join(parts)
 
-    return PushPage(scopes=access.review_live_scopes(user), render=_fresh(render))
+    return PushPage(scopes=reviewer.live_scopes(), render=_fresh(render))
 
 
 def page_for(request: HttpRequest, kind: str, devserver_id: int | None) -> PushPage:

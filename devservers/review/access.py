@@ -1,5 +1,7 @@
 """Who may use the review pages, and the rows and live scopes they cover."""
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 
@@ -7,27 +9,43 @@ from devservers import live, selectors
 from devservers.models import DevServer, Team
 
 
-def review_teams(user: AbstractBaseUser) -> QuerySet[Team]:
-    return selectors.admin_teams_of(user)
+@dataclass(frozen=True)
+class ReviewAccess:
+    """The reviewer's teams, read once per request and handed to every read the page makes."""
+
+    user: AbstractBaseUser
+    team_ids: tuple[int, ...]  # the teams they administer; every team, for a superuser
+    every_row: bool  # a superuser: also the rows of no team
+
+    @property
+    def may_review(self) -> bool:
+        return self.every_row or bool(self.team_ids)
+
+    @property
+    def is_team_admin(self) -> bool:
+        """What the top bar's `nav_is_team_admin` says: the user administers a team (any, for a superuser)."""
+        return bool(self.team_ids)
+
+    def teams(self) -> QuerySet[Team]:
+        return Team.objects.filter(pk__in=self.team_ids)
+
+    def scope(self) -> QuerySet[DevServer]:
+        """Every row the review page covers: the admin's teams' rows; for a superuser, every row."""
+        rows = DevServer.objects.select_related("owner", "account", "team")
+        if self.every_row:
+            return rows
+        # An admin's teams' rows are all visible to the admin: filtering by the teams alone, as a list of
+        # ids, lets each query read the (team, …) indexes instead of OR-ing in the owner's rows.
+        return rows.filter(team_id__in=self.team_ids)
+
+    def live_scopes(self) -> list[str]:
+        """What the review page's poll watches: the admin's teams; for a superuser, every row."""
+        if self.every_row:
+            return ["all"]
+        return [live.team_scope(team_id) for team_id in self.team_ids]
 
 
-def may_review(user: AbstractBaseUser) -> bool:
-    return user.is_superuser or review_teams(user).exists()
-
-
-def review_scope(user: AbstractBaseUser) -> QuerySet[DevServer]:
-    """Every row the review page covers: the admin's teams' rows; for a superuser, every row."""
-    rows = selectors.devservers_visible_to(user)
-    if user.is_superuser:
-        return rows
-    # An admin's teams' rows are all visible to the admin: filtering by the teams alone, as a list of
-    # ids, lets each query read the (team, …) indexes instead of OR-ing in the owner's rows.
-    team_ids = list(review_teams(user).values_list("pk", flat=True))
-    return DevServer.objects.select_related("owner", "account", "team").filter(team_id__in=team_ids)
-
-
-def review_live_scopes(user: AbstractBaseUser) -> list[str]:
-    """What the review page's poll watches: the admin's teams; for a superuser, every row."""
-    if user.is_superuser:
-        return ["all"]
-    return [live.team_scope(team_id) for team_id in review_teams(user).values_list("pk", flat=True)]
+def review_access(user: AbstractBaseUser) -> ReviewAccess:
+    """One query: the ids of the teams the user administers (of every team, for a superuser), by name."""
+    team_ids = tuple(selectors.admin_teams_of(user).values_list("pk", flat=True))
+    return ReviewAccess(user=user, team_ids=team_ids, every_row=user.is_superuser)

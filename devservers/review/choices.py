@@ -1,63 +1,100 @@
-"""The review filters' choices, found without reading every row of the teams.
+"""The review filters' choices, found without reading every row of the teams, in one query.
 
 Statuses and flavors a row holds come from a loose index scan (one index probe per distinct value,
 over the `(team, status)` and `(team, flavor)` indexes of migration 0006), so the cloud's new
 statuses and new flavors are offered as soon as a row has them; owners come from the memberships.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
-from devservers.models import DevServer, Membership, Team
+from devservers.models import DevServer, Membership
 
-# PostgreSQL has no skip scan: this walks the index from one distinct value to the next.
+SCANNED_COLUMNS = ("status", "flavor")
+
+# PostgreSQL has no skip scan: each walks the index from one distinct value to the next, per team.
+# A NULL in the teams' array stands for the rows of no team, which `= team` would never find.
+_FIRST = "(SELECT {column} FROM {table} WHERE {where} ORDER BY {column} LIMIT 1)"
+_NEXT = "(SELECT {column} FROM {table} WHERE {where} AND {column} > found.value ORDER BY {column} LIMIT 1)"
 _LOOSE_SCAN_SQL = """
-WITH RECURSIVE found(value) AS (
-    (SELECT {column} FROM {table} WHERE {where} ORDER BY {column} LIMIT 1)
+{column}_found(team_id, value) AS (
+    SELECT team.id, CASE WHEN team.id IS NULL THEN {first_of_no_team} ELSE {first_of_team} END
+    FROM teams AS team
     UNION ALL
-    SELECT (SELECT {column} FROM {table} WHERE {where} AND {column} > found.value ORDER BY {column} LIMIT 1)
-    FROM found WHERE found.value IS NOT NULL
-)
-SELECT value FROM found WHERE value IS NOT NULL
-"""
-_SCANNABLE_COLUMNS = frozenset({"status", "flavor"})
+    SELECT found.team_id, CASE WHEN found.team_id IS NULL THEN {next_of_no_team} ELSE {next_of_team} END
+    FROM {column}_found AS found WHERE found.value IS NOT NULL
+)"""
 
 
-def _distinct_in_team(column: str, team_id: int | None) -> list[str]:
-    if connection.vendor != "postgresql":
-        # The demo's SQLite: a plain DISTINCT (its small tables need no index walk, nor could it do one).
-        rows = DevServer.objects.filter(team_id=team_id)  # None: IS NULL
-        return list(rows.order_by(column).values_list(column, flat=True).distinct())
-    where = "team_id IS NULL" if team_id is None else "team_id = %s"
-    sql = _LOOSE_SCAN_SQL.format(column=column, table=DevServer._meta.db_table, where=where)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [] if team_id is None else [team_id] * 2)
-        return [value for (value,) in cursor.fetchall()]
+@dataclass(frozen=True)
+class FilterValues:
+    statuses: list[str]  # sorted
+    flavors: list[str]  # sorted
+    owners: list[str]  # by username, as the database orders them
 
 
-def distinct_values(column: str, team_ids: list[int] | None) -> list[str]:
-    """The values of `column` the teams' rows hold, sorted; `None` means every row (a superuser's)."""
-    if column not in _SCANNABLE_COLUMNS:
-        raise ValueError(f"no index to scan for {column}")
-    if team_ids is None:
-        teams: list[int | None] = [*Team.objects.values_list("pk", flat=True), None]
-    else:
-        teams = list(team_ids)
-    values: set[str] = set()
-    for team_id in teams:
-        values.update(_distinct_in_team(column, team_id))
-    return sorted(values)
+def _loose_scan_cte(column: str) -> str:
+    table = DevServer._meta.db_table
+    wheres = {"no_team": "team_id IS NULL", "team": "team_id = {team}.{id}"}
+    parts = {}
+    for name, where in wheres.items():
+        parts[f"first_of_{name}"] = _FIRST.format(
+            column=column, table=table, where=where.format(team="team", id="id")
+        )
+        parts[f"next_of_{name}"] = _NEXT.format(
+            column=column, table=table, where=where.format(team="found", id="team_id")
+        )
+    return _LOOSE_SCAN_SQL.format(column=column, **parts)
 
 
-def member_usernames(team_ids: list[int] | None) -> list[str]:
-    """Whoever belongs to the teams (to any team, for a superuser): whom a row can belong to."""
-    members = (
-        Membership.objects.all() if team_ids is None else Membership.objects.filter(team_id__in=team_ids)
+def _members(team_ids: Sequence[int]) -> QuerySet:
+    """Whoever belongs to the teams: whom a row can belong to."""
+    members = Membership.objects.filter(team_id__in=team_ids).values("user_id")
+    return get_user_model().objects.filter(pk__in=members).order_by("username")
+
+
+def _postgresql_values(team_ids: Sequence[int], *, with_no_team: bool) -> FilterValues:
+    owners_sql, owners_params = _members(team_ids).values_list("username").query.sql_with_params()
+    scans = ",".join(_loose_scan_cte(column) for column in SCANNED_COLUMNS)
+    found = " UNION ALL ".join(
+        f"SELECT '{column}', value FROM {column}_found WHERE value IS NOT NULL" for column in SCANNED_COLUMNS
     )
-    users = get_user_model().objects.filter(pk__in=members.values("user_id"))
-    return list(users.order_by("username").values_list("username", flat=True))
+    sql = (
+        f"WITH RECURSIVE teams(id) AS (SELECT unnest(%s::bigint[])), {scans} "
+        f"SELECT kind, value FROM ({found} UNION ALL SELECT 'owner', owner.username FROM ({owners_sql}) AS owner) "
+        "AS found(kind, value) ORDER BY kind, value"
+    )
+    teams = [*team_ids, None] if with_no_team else list(team_ids)
+    values: dict[str, list[str]] = {"status": [], "flavor": [], "owner": []}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [teams, *owners_params])
+        for kind, value in cursor.fetchall():
+            values[kind].append(value)
+    return FilterValues(
+        statuses=sorted(set(values["status"])),
+        flavors=sorted(set(values["flavor"])),
+        owners=values["owner"],
+    )
 
 
-def team_ids_of(teams: QuerySet, *, every_team: bool) -> list[int] | None:
-    return None if every_team else list(teams.values_list("pk", flat=True))
+def _plain_values(team_ids: Sequence[int], *, with_no_team: bool) -> FilterValues:
+    # The demo's SQLite: plain DISTINCTs (its small tables need no index walk, nor could it do one).
+    rows = DevServer.objects.all() if with_no_team else DevServer.objects.filter(team_id__in=team_ids)
+    distinct = {
+        column: sorted(set(rows.order_by().values_list(column, flat=True).distinct()))
+        for column in SCANNED_COLUMNS
+    }
+    owners = list(_members(team_ids).values_list("username", flat=True))
+    return FilterValues(statuses=distinct["status"], flavors=distinct["flavor"], owners=owners)
+
+
+def filter_values(team_ids: Sequence[int], *, with_no_team: bool) -> FilterValues:
+    """The statuses and flavors the teams' rows hold and the teams' members; `with_no_team` adds the
+    rows of no team (a superuser's, who reviews every row and passes every team)."""
+    if connection.vendor == "postgresql":
+        return _postgresql_values(team_ids, with_no_team=with_no_team)
+    return _plain_values(team_ids, with_no_team=with_no_team)

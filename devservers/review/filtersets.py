@@ -32,6 +32,7 @@ from devservers.models import (
 )
 from devservers.models.audit import audit_action_filter_label, audit_outcome_label
 from devservers.review import choices
+from devservers.review.access import ReviewAccess
 from devservers.review.sorting import DEFAULT_SORT, SortFilter, sorted_by_default
 from modelarts_client import statuses as cloud_statuses
 
@@ -60,22 +61,17 @@ AUDIT_ACTIONS = ("request", "approve", "decline", "create", "start", "stop", "re
 # Choices drawn from the rows ------------------------------------------------------------------------------
 
 
-def status_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
+def status_choices(present: list[str]) -> list[tuple[str, str]]:
     # The cloud may add statuses; any a row holds is offered too.
-    present = set(choices.distinct_values("status", team_ids))
-    singles = [*STATUS_ORDER, *sorted(present - set(STATUS_ORDER))]
+    singles = [*STATUS_ORDER, *sorted(set(present) - set(STATUS_ORDER))]
     return [
         *((key, label) for key, (label, _statuses) in STATUS_GROUPS.items()),
         *((status, status_label(status)) for status in singles),
     ]
 
 
-def owner_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
-    return [(username, username) for username in choices.member_usernames(team_ids)]
-
-
-def flavor_choices(team_ids: list[int] | None) -> list[tuple[str, str]]:
-    return [(flavor, flavor) for flavor in choices.distinct_values("flavor", team_ids)]
+def _same_twice(values: list[str]) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
 
 
 def _present_values(entries: QuerySet[AuditEntry], column: str) -> list[str]:
@@ -131,18 +127,16 @@ class ReviewFilterSet(django_filters.FilterSet):
         fields: list[str] = []
         form = ReviewFilterForm
 
-    def __init__(
-        self, data: QueryDict, *, scope: QuerySet[DevServer], teams: QuerySet[Team], every_team: bool
-    ) -> None:
+    def __init__(self, data: QueryDict, *, access: ReviewAccess) -> None:
         # The default order comes with the rows; a valid sort key replaces it.
-        super().__init__(data, queryset=sorted_by_default(scope))
-        team_ids = choices.team_ids_of(teams, every_team=every_team)
-        self.filters["status"].extra["choices"] = status_choices(team_ids)
-        self.filters["owner"].extra["choices"] = owner_choices(team_ids)
-        self.filters["flavor"].extra["choices"] = flavor_choices(team_ids)
-        self.has_several_teams = teams.count() > 1
+        super().__init__(data, queryset=sorted_by_default(access.scope()))
+        values = choices.filter_values(access.team_ids, with_no_team=access.every_row)
+        self.filters["status"].extra["choices"] = status_choices(values.statuses)
+        self.filters["owner"].extra["choices"] = _same_twice(values.owners)
+        self.filters["flavor"].extra["choices"] = _same_twice(values.flavors)
+        self.has_several_teams = len(access.team_ids) > 1
         if self.has_several_teams:
-            self.filters["team"].queryset = teams
+            self.filters["team"].queryset = access.teams()
         else:
             del self.filters["team"]
 

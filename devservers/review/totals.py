@@ -1,5 +1,6 @@
 """The totals above the review page's rows, counted over every filtered row, not just one page."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet, Sum
@@ -19,23 +20,29 @@ class ReviewTotals:
 
 
 def review_totals(rows: QuerySet[DevServer]) -> ReviewTotals:
-    unordered = rows.order_by()
-    by_status = list(
-        unordered.values_list("status").annotate(rows=Count("pk"), accelerators=Sum("accelerator_count"))
+    # One GROUP BY for both tallies, read from the (team, status) index, which includes flavor and
+    # accelerators; ordered by flavor so the rows per flavor keep the database's order.
+    groups = (
+        rows.order_by()
+        .values_list("flavor", "status")
+        .annotate(rows=Count("pk"), accelerators=Sum("accelerator_count"))
+        .order_by("flavor", "status")
     )
-    counts = selectors.totals_from_counts({status: count for status, count, _accelerators in by_status})
-    # The same rows the policy's limits leave out hold no accelerator.
-    accelerators = sum(
-        accelerators or 0 for status, _rows, accelerators in by_status if status not in NOT_HOLDING_STATUSES
-    )
-    rows_by_flavor = list(
-        unordered.values("flavor").annotate(rows=Count("pk")).order_by("flavor").values_list("flavor", "rows")
-    )
+    by_status: dict[str, int] = defaultdict(int)
+    by_flavor: dict[str, int] = defaultdict(int)
+    accelerators = 0
+    for flavor, status, count, accelerator_sum in groups:
+        by_status[status] += count
+        by_flavor[flavor] += count
+        # The same rows the policy's limits leave out hold no accelerator.
+        if status not in NOT_HOLDING_STATUSES:
+            accelerators += accelerator_sum or 0
+    counts = selectors.totals_from_counts(by_status)
     return ReviewTotals(
         total=counts["total"],
         running=counts["running"],
         changing=counts["changing"],
         awaiting=counts["awaiting"],
         accelerators_in_use=accelerators,
-        rows_by_flavor=rows_by_flavor,
+        rows_by_flavor=list(by_flavor.items()),
     )

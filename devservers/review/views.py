@@ -17,11 +17,12 @@ from devservers import live, selectors
 from devservers.costs.budgets import budget_alerts
 from devservers.costs.selectors import cost_totals, pending_costs
 from devservers.instances import progress
-from devservers.review import access, exports
+from devservers.review import exports
+from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
 from devservers.review.sorting import sort_headers
 from devservers.review.totals import review_totals
-from devservers.schedules.selectors import failed_schedules, lifetime_ending
+from devservers.schedules.selectors import schedule_alerts
 
 REVIEW_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
@@ -50,9 +51,22 @@ def _push_filters(response: HttpResponse, path: str, query: QueryDict, page: Pag
     push_url(response, f"{path}?{query.urlencode()}" if query else path)
 
 
-def _page_of(rows: QuerySet, requested: str | None, *, per_page: int) -> Page:
+class _CountedPaginator(Paginator):
+    """A Paginator told how many rows there are: the totals counted them already."""
+
+    def __init__(self, rows: QuerySet, per_page: int, *, count: int) -> None:
+        super().__init__(rows, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _page_of(rows: QuerySet, requested: str | None, *, per_page: int, count: int | None = None) -> Page:
     """A page of rows; a page number that is not one gives the first page, one past the end the last."""
-    return Paginator(rows, per_page).get_page(requested)
+    paginator = Paginator(rows, per_page) if count is None else _CountedPaginator(rows, per_page, count=count)
+    return paginator.get_page(requested)
 
 
 def _page_notice(requested: str | None, page: Page) -> list[str]:
@@ -74,51 +88,47 @@ def _hidden_field_notices(form: forms.Form) -> list[str]:
     ]
 
 
-def _review_filterset(request: HttpRequest) -> ReviewFilterSet:
-    return ReviewFilterSet(
-        request.GET,
-        scope=access.review_scope(request.user),
-        teams=access.review_teams(request.user),
-        every_team=request.user.is_superuser,
-    )
-
-
 # The review page ---------------------------------------------------------------------------------------
 
 
-def _review_context(request: HttpRequest) -> dict:
+def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     # The token is taken before the rows are read, so a change in between makes the next poll answer.
-    live_token = live.view_token(user_id=request.user.pk, scopes=access.review_live_scopes(request.user))
-    filterset = _review_filterset(request)
+    live_token = live.view_token(user_id=request.user.pk, scopes=reviewer.live_scopes())
+    filterset = ReviewFilterSet(request.GET, access=reviewer)
     rows = filterset.qs
+    totals = review_totals(rows)
     requested_page = request.GET.get("page")
     # When each shown row entered its status, for its progress note: in the page's own query.
-    page = _page_of(progress.with_status_since(rows), requested_page, per_page=REVIEW_PAGE_SIZE)
+    page = _page_of(
+        progress.with_status_since(rows), requested_page, per_page=REVIEW_PAGE_SIZE, count=totals.total
+    )
     now = timezone.now()
     pending = _page_of(
-        selectors.pending_approvals(request.user).select_related("account"),
+        selectors.pending_approvals_in(reviewer.team_ids).select_related("account"),
         request.GET.get("pending_page"),
         per_page=PENDING_PAGE_SIZE,
     )
-    scope = access.review_scope(request.user)
+    schedules = schedule_alerts(reviewer.scope(), now=now)
     return {
         "form": filterset.form,
         "query": valid_query(filterset),
         "page": page,
-        "totals": review_totals(rows),
+        "totals": totals,
         "sort": filterset.current_sort,
         "sort_headers": sort_headers(filterset.current_sort),
         "notices": _hidden_field_notices(filterset.form) + _page_notice(requested_page, page),
-        "show_team": filterset.has_several_teams or request.user.is_superuser,
+        "show_team": filterset.has_several_teams or reviewer.every_row,
         "live_token": live_token,
         "pending": pending,
         "pending_costs": pending_costs(pending.object_list, now=now),
         "costs": cost_totals(rows, now=now, shown=page.object_list),
         # No email or notification system yet: the team's admins are told here.
-        "budget_alerts": budget_alerts(access.review_teams(request.user), now=now),
-        "lifetime_ending": lifetime_ending(scope, now=now),
-        "failed_schedules": failed_schedules(scope),
+        "budget_alerts": budget_alerts(reviewer.teams(), now=now),
+        "lifetime_ending": schedules.lifetime_ending,
+        "failed_schedules": schedules.failed,
         "now": now,
+        # The context processor would ask the database again for what the access already says.
+        "nav_is_team_admin": reviewer.is_team_admin,
     }
 
 
@@ -130,17 +140,20 @@ def review(request: HttpRequest) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(redirect_to_login(request.get_full_path()).url)
         return redirect_to_login(request.get_full_path())
-    if not access.may_review(request.user):
+    reviewer = review_access(request.user)
+    if not reviewer.may_review:
         return HttpResponse(status=404)
-    return _page_or_fragment(request, "devservers/review.html", _review_context(request))
+    return _page_or_fragment(request, "devservers/review.html", _review_context(request, reviewer))
 
 
 @login_required
 @require_GET
 def review_csv(request: HttpRequest) -> HttpResponse:
-    if not access.may_review(request.user):
+    reviewer = review_access(request.user)
+    if not reviewer.may_review:
         return HttpResponse(status=404)
-    return exports.devservers_csv_response(_review_filterset(request).qs, now=timezone.now())
+    rows = ReviewFilterSet(request.GET, access=reviewer).qs
+    return exports.devservers_csv_response(rows, now=timezone.now())
 
 
 # The audit trail -----------------------------------------------------------------------------------------
@@ -149,7 +162,8 @@ def review_csv(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
-    if not access.may_review(request.user):
+    reviewer = review_access(request.user)
+    if not reviewer.may_review:
         return HttpResponse(status=404)
     filterset = AuditFilterSet(request.GET, entries=selectors.audit_entries_for(request.user))
     requested_page = request.GET.get("page")
@@ -159,6 +173,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         "query": valid_query(filterset),
         "page": page,
         "notices": _page_notice(requested_page, page),
-        "show_team": request.user.is_superuser or access.review_teams(request.user).count() > 1,
+        "show_team": reviewer.every_row or len(reviewer.team_ids) > 1,
+        "nav_is_team_admin": reviewer.is_team_admin,
     }
     return _page_or_fragment(request, "devservers/audit.html", context)

@@ -77,19 +77,35 @@ def schedule_of(
     )
 
 
-def lifetime_ending(
-    rows: QuerySet[DevServer], *, now: datetime.datetime
-) -> list[tuple[DevServer, datetime.datetime]]:
-    """Servers deleted by their lifetime within the first warning's reach, soonest first."""
+@dataclass(frozen=True)
+class ScheduleAlerts:
+    """What the review page warns of: servers deleted by their lifetime within the first warning's
+    reach, soonest first; servers whose scheduled stop or delete the cloud refused (listed until their
+    schedule changes), by name."""
+
+    lifetime_ending: list[tuple[DevServer, datetime.datetime]]
+    failed: list[DevServer]
+
+
+def _newest_first(devserver: DevServer) -> tuple[float, int]:
+    # DevServer's default order (newest first): the one the deadlines' ties keep.
+    return (-devserver.created_at.timestamp(), -devserver.pk)
+
+
+def schedule_alerts(rows: QuerySet[DevServer], *, now: datetime.datetime) -> ScheduleAlerts:
+    """Both lists from one query over the rows that have a lifetime or a failed schedule."""
     soon = now + datetime.timedelta(hours=LIFETIME_WARNING_HOURS[0])
+    candidates = list(
+        rows.filter(Q(lifetime_days__isnull=False) | ~Q(schedule_error=""))
+        .exclude(status__in=FINAL_STATUSES)
+        .order_by("name")
+    )
     ending = []
-    for devserver in rows.filter(lifetime_days__isnull=False).exclude(status__in=FINAL_STATUSES):
+    for devserver in sorted(candidates, key=_newest_first):
         deadline = delete_due_at(devserver)
         if deadline is not None and deadline <= soon:
             ending.append((devserver, deadline))
-    return sorted(ending, key=lambda pair: pair[1])
-
-
-def failed_schedules(rows: QuerySet[DevServer]) -> QuerySet[DevServer]:
-    """Servers whose scheduled stop or delete the cloud refused: listed until their schedule changes."""
-    return rows.filter(~Q(schedule_error="")).exclude(status__in=FINAL_STATUSES).order_by("name")
+    return ScheduleAlerts(
+        lifetime_ending=sorted(ending, key=lambda pair: pair[1]),
+        failed=[devserver for devserver in candidates if devserver.schedule_error],
+    )
