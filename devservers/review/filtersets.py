@@ -34,6 +34,7 @@ from devservers.models.audit import audit_action_filter_label, audit_outcome_lab
 from devservers.review import choices
 from devservers.review.access import ReviewAccess
 from devservers.review.sorting import DEFAULT_SORT, SortFilter, sorted_by_default
+from devservers.review.widgets import Select
 from modelarts_client import statuses as cloud_statuses
 
 UNKNOWN_OWNER = "unknown"
@@ -101,24 +102,35 @@ class ReviewFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="name", lookup_expr="icontains", max_length=64, label=_("Name contains")
     )
-    status = django_filters.ChoiceFilter(method="filter_status", label=_("Status"), empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(
+        method="filter_status", label=_("Status"), empty_label=_("Any status"), widget=Select
+    )
     owner = django_filters.ChoiceFilter(
         field_name="owner__username",
         label=_("Owner"),
         empty_label=_("Anyone"),
         null_value=UNKNOWN_OWNER,
         null_label=_("Unknown (imported)"),
+        widget=Select,
     )
-    flavor = django_filters.ChoiceFilter(label=_("Flavor"), empty_label=_("Any flavor"))
+    flavor = django_filters.ChoiceFilter(label=_("Flavor"), empty_label=_("Any flavor"), widget=Select)
     billing = django_filters.ChoiceFilter(
-        field_name="charging_mode", choices=BILLING_CHOICES, label=_("Billing"), empty_label=_("Any billing")
+        field_name="charging_mode",
+        choices=BILLING_CHOICES,
+        label=_("Billing"),
+        empty_label=_("Any billing"),
+        widget=Select,
     )
     # Offered only to an admin of several teams, over those teams (set per request).
     team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), label=_("Team"), empty_label=_("Every team")
+        queryset=Team.objects.none(), label=_("Team"), empty_label=_("Every team"), widget=Select
     )
     age = django_filters.ChoiceFilter(
-        method="filter_older_than", choices=AGE_CHOICES, label=_("Age"), empty_label=_("Any age")
+        method="filter_older_than",
+        choices=AGE_CHOICES,
+        label=_("Age"),
+        empty_label=_("Any age"),
+        widget=Select,
     )
     sort = SortFilter(widget=forms.HiddenInput)
 

@@ -5,14 +5,16 @@ one, and each the same answer as the plain reads they replace."""
 import datetime
 
 import pytest
+from django import forms
 from django.db import connection
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from devservers.models import AWAITING_APPROVAL, NOT_HOLDING_STATUSES, DevServer, Membership, Team
-from devservers.review import choices
+from devservers.review import choices, widgets
 from devservers.review.access import review_access
 from devservers.review.totals import review_totals
 from devservers.schedules.selectors import schedule_alerts
@@ -172,3 +174,23 @@ def test_the_schedule_alerts_are_one_query(teammate, owner, account, team):
     assert len(captured) == 1
     assert [devserver for devserver, _deadline in alerts.lifetime_ending] == [ending_first, ending_later]
     assert alerts.failed == [refused_a, refused_z]
+
+
+@pytest.mark.parametrize(
+    ("choices_given", "value", "attrs"),
+    [
+        (
+            [("", gettext_lazy("Any status")), ("RUNNING", "Running"), ("ERROR", "Error")],
+            "RUNNING",
+            {"id": "id_status"},
+        ),
+        ([("a&b", "<b>x</b>"), ('q"uote', "it's")], 'q"uote', {"id": "x", "data-x": True, "hidden": False}),
+        ([("Group <1>", [("1", "one"), ("2", "two")]), ("3", "three")], "2", None),
+        ([(1, 1), (2, 2)], 2, {"required": True}),
+        ([], "", None),
+    ],
+)
+def test_the_filters_select_writes_what_djangos_select_does(choices_given, value, attrs):
+    ours = widgets.Select(choices=choices_given).render("field", value, attrs)
+    djangos = forms.Select(choices=choices_given).render("field", value, attrs)
+    assert ours == djangos
