@@ -4,11 +4,8 @@ On PostgreSQL the count is a sum over the scope's tally rows: one per team, owne
 flavor once compacted, plus the changes written since. Elsewhere it is a GROUP BY over the rows themselves.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass
-
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 
 from devservers.models import DevServer, StatusTally
 
@@ -39,32 +36,6 @@ def status_counts(scope: Q) -> dict[str, int]:
     else:
         found = DevServer.objects.filter(scope).order_by().values_list("status").annotate(rows=Count("pk"))
     return {status: rows for status, rows in found if rows}
-
-
-@dataclass(frozen=True)
-class KeptCounts:
-    """Rows per status and per flavor, and accelerators per status, of some tally rows."""
-
-    rows_by_status: dict[str, int]
-    accelerators_by_status: dict[str, int]
-    rows_by_flavor: dict[str, int]
-
-
-def kept_counts(kept: QuerySet[StatusTally]) -> KeptCounts:
-    """The counts of the tally rows `kept` (filtered by team, owner, status and flavor): one query."""
-    found = kept.order_by().values_list("status", "flavor").annotate(rows=Sum("rows"), held=Sum("accelerators"))
-    rows_by_status: dict[str, int] = defaultdict(int)
-    accelerators_by_status: dict[str, int] = defaultdict(int)
-    rows_by_flavor: dict[str, int] = defaultdict(int)
-    for status, flavor, rows, held in found:
-        rows_by_status[status] += rows
-        accelerators_by_status[status] += held
-        rows_by_flavor[flavor] += rows
-    return KeptCounts(
-        rows_by_status={status: rows for status, rows in rows_by_status.items() if rows},
-        accelerators_by_status={status: held for status, held in accelerators_by_status.items() if held},
-        rows_by_flavor={flavor: rows for flavor, rows in rows_by_flavor.items() if rows},
-    )
 
 
 def compact() -> int:

@@ -8,6 +8,10 @@ difference into `BillingTally` as signed clocks: +1 where a stretch starts, -1 w
 seconds between a month's start S and now are then, per key, the clocks started before S times
 (now - S) plus, for those started since, their count times now minus the sum of their instants;
 what bills now is the count of clocks started by now. `costs.ledger` reads it and folds it.
+
+Like the spend, the ledger follows the status events: every service writes one with each status
+(`history.set_status`, the lifecycle claims); a status changed without its event (raw SQL, the Django
+admin's form) bills as the events say until its event is written.
 """
 
 from django.conf import settings

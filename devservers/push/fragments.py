@@ -18,7 +18,7 @@ from devservers.costs.selectors import devserver_cost
 from devservers.instances import listing
 from devservers.instances.views import detail_context
 from devservers.push.channel import Change
-from devservers.review import access
+from devservers.review import access, kept
 from devservers.review.filtersets import ReviewFilterSet
 from devservers.review.totals import review_totals
 
@@ -141,7 +141,8 @@ def review_page(request: HttpRequest) -> PushPage:
         ]
         parts += _table_part(table + _gone("review-row-", set(change.ids) - {row.pk for row in rows}))
         if change.totals_may_change:
-            context = {"totals": review_totals(filterset.qs), "oob": True}
+            totals = review_totals(filterset.qs, kept.status_tally_rows(filterset, reviewer))
+            context = {"totals": totals, "oob": True}
             parts.append(render_to_string("devservers/review.html#totals_line", context, request))
         return "\n".join(parts)
 

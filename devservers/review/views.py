@@ -17,7 +17,7 @@ from devservers import live, selectors
 from devservers.costs.budgets import budget_alerts
 from devservers.costs.selectors import cost_totals, pending_costs
 from devservers.instances import progress
-from devservers.review import exports
+from devservers.review import exports, kept
 from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
 from devservers.review.sorting import sort_headers
@@ -96,7 +96,7 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     live_token = live.view_token(user_id=request.user.pk, scopes=reviewer.live_scopes())
     filterset = ReviewFilterSet(request.GET, access=reviewer)
     rows = filterset.qs
-    totals = review_totals(rows)
+    totals = review_totals(rows, kept.status_tally_rows(filterset, reviewer))
     requested_page = request.GET.get("page")
     # When each shown row entered its status, for its progress note: in the page's own query.
     page = _page_of(
@@ -121,7 +121,9 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
         "live_token": live_token,
         "pending": pending,
         "pending_costs": pending_costs(pending.object_list, now=now),
-        "costs": cost_totals(rows, now=now, shown=page.object_list),
+        "costs": cost_totals(
+            rows, now=now, shown=page.object_list, kept=kept.billing_ledger_rows(filterset, reviewer)
+        ),
         # No email or notification system yet: the team's admins are told here.
         "budget_alerts": budget_alerts(reviewer.teams(), now=now),
         "lifetime_ending": schedules.lifetime_ending,
