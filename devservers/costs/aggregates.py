@@ -150,8 +150,9 @@ def cost_groups(
     hours between `since` and `now`, and hours to come from `now` until `until` of the rows billing now.
 
     `kept`, when given, is the ledger filtered to the same rows by its keys alone (team, owner,
-    account, flavor, charging mode, period type): the ledger then answers without reading the rows,
-    except for prices nobody knows, whose rows are counted (a page says how many it could not price)."""
+    account, flavor, charging mode, period type, present status): the ledger then answers without
+    reading the rows, except for prices nobody knows, whose rows are counted (a page says how many
+    it could not price)."""
     found = None if kept is None else ledger.ledger_lines(kept, keys, since=since, now=now, until=until)
     if found is None:
         tally = _sql_tally if connection.vendor == "postgresql" else _python_tally
@@ -185,7 +186,9 @@ def _prices(tallies: "list[_Tally] | list[ledger.LedgerLine]") -> dict[str, dict
 
 
 def _rate(prices: dict[str, dict[str, FlavorPrices]], item: "_Tally | ledger.LedgerLine") -> Money:
-    return prices[item.currency][item.flavor].rate(charging_mode=item.charging_mode, period_type=item.period_type)
+    return prices[item.currency][item.flavor].rate(
+        charging_mode=item.charging_mode, period_type=item.period_type
+    )
 
 
 def _from_ledger(line: ledger.LedgerLine) -> "_Tally":

@@ -2,7 +2,7 @@
 (see `models/ledger.py`): a sum over a few tally rows per key, never over the servers or their events.
 
 It answers for a scope that names only the ledger's keys (team, owner, account, flavor, charging
-mode, period type) and a window from the start of the site's month, or from now; `aggregates`
+mode, period type, present status) and a window from the start of the site's month, or from now; `aggregates`
 prices what it finds, and asks the rows when the ledger cannot answer (another database, another
 filter, a fold across the window's start after the site's time zone changed).
 """

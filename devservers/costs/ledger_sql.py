@@ -14,7 +14,9 @@ from devservers.costs.prices import PERIOD_HOURS, PRE_PAID
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES
 from devservers.models import BilledStretch, BillingTally, DevServer, DevServerEvent
 
-KEY_COLUMNS = "team_id, owner_id, account_id, flavor, charging_mode, period_type"
+# The row's present status is a key too, so the pages' status filters can read the ledger; a status
+# change moves the row's clocks from one key to the other.
+KEY_COLUMNS = "team_id, owner_id, account_id, flavor, charging_mode, period_type, status"
 SERVERS_TABLE = DevServer._meta.db_table
 EVENTS_TABLE = DevServerEvent._meta.db_table
 _KEY = KEY_COLUMNS
@@ -33,7 +35,7 @@ def _stretches_sql() -> str:
     return f"""
 CREATE OR REPLACE FUNCTION devserver_billed_stretches(ids bigint[])
 RETURNS TABLE (devserver_id bigint, team_id bigint, owner_id bigint, account_id bigint, flavor text,
-               charging_mode text, period_type text, starts timestamptz, ends timestamptz)
+               charging_mode text, period_type text, status text, starts timestamptz, ends timestamptz)
 LANGUAGE sql STABLE AS $$
 WITH r AS (SELECT * FROM {DevServer._meta.db_table} WHERE id = ANY(ids)),
 e AS (
@@ -66,7 +68,7 @@ billed AS (
     WHERE r.charging_mode = '{PRE_PAID}'
 )
 SELECT r.id::bigint, r.team_id::bigint, r.owner_id::bigint, r.account_id::bigint, r.flavor::text,
-       r.charging_mode::text, r.period_type::text, billed.starts, billed.ends
+       r.charging_mode::text, r.period_type::text, r.status::text, billed.starts, billed.ends
 FROM billed JOIN r ON r.id = billed.id
 WHERE billed.ends IS NULL OR billed.ends > billed.starts
 $$;

@@ -26,6 +26,7 @@ def _key_fields() -> list[tuple[str, models.Field]]:
         ("flavor", models.CharField(max_length=128)),
         ("charging_mode", models.CharField(max_length=16)),
         ("period_type", models.CharField(max_length=16)),
+        ("status", models.CharField(max_length=32)),
         ("account", key("devservers.cloudaccount")),
         ("owner", key(settings.AUTH_USER_MODEL)),
         ("team", key("devservers.team")),

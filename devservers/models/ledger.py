@@ -37,6 +37,7 @@ class BillingKey(models.Model):
     flavor = models.CharField(max_length=128)
     charging_mode = models.CharField(max_length=16)
     period_type = models.CharField(max_length=16)
+    status = models.CharField(max_length=32)  # the row's present status
 
     class Meta:
         abstract = True

@@ -16,7 +16,7 @@ from devservers.review.access import ReviewAccess
 
 # The review's filters each tally can apply itself, by the fields it keeps.
 STATUS_TALLY_FILTERS = frozenset({"team", "owner", "flavor", "status"})
-BILLING_LEDGER_FILTERS = frozenset({"team", "owner", "flavor", "billing"})
+BILLING_LEDGER_FILTERS = frozenset({"team", "owner", "flavor", "billing", "status"})
 
 
 def narrowed(filterset: django_filters.FilterSet, kept: QuerySet, answers: frozenset[str]) -> QuerySet | None:
