@@ -68,11 +68,21 @@ def month_spend(scope: Q, *, currency: str, now: datetime) -> MonthSpend:
     return _month_spend_of(_month_groups(scope, (), currency=currency, now=now), currency)
 
 
-def month_spend_by_owner(
-    scope: Q, *, currency: str, now: datetime
-) -> tuple[MonthSpend, dict[int | None, MonthSpend]]:
-    """The month's spend of the rows `scope` selects together and per owner, from one aggregate."""
-    groups = _month_groups(scope, ("owner_id",), currency=currency, now=now)
+TeamSpend = tuple[MonthSpend, dict[int | None, MonthSpend]]
+
+
+def month_spend_by_team_and_owner(
+    team_ids: list[int], *, currency: str, now: datetime
+) -> dict[int, TeamSpend]:
+    """Each team's month spend in `currency`, together and per owner, from one aggregate for them all."""
+    groups = _month_groups(Q(team__in=team_ids), ("team_id", "owner_id"), currency=currency, now=now)
+    by_team: dict[int, list[CostGroup]] = {team_id: [] for team_id in team_ids}
+    for group in groups:
+        by_team[group.keys["team_id"]].append(group)
+    return {team_id: _spend_by_owner(team_groups, currency) for team_id, team_groups in by_team.items()}
+
+
+def _spend_by_owner(groups: list[CostGroup], currency: str) -> TeamSpend:
     by_owner: dict[int | None, list[CostGroup]] = {}
     for group in groups:
         by_owner.setdefault(group.keys["owner_id"], []).append(group)
@@ -131,7 +141,11 @@ def check_request(
     """Why a request would take the projected month over the team's or the member's budget."""
     budgets = [
         (policy.monthly_budget, _("team %(team)s's") % {"team": team}, Q(team=team)),
-        (policy.member_monthly_budget, _("%(name)s's") % {"name": owner.get_username()}, Q(team=team, owner=owner)),
+        (
+            policy.member_monthly_budget,
+            _("%(name)s's") % {"name": owner.get_username()},
+            Q(team=team, owner=owner),
+        ),
     ]
     budgets = [(budget, whose, scope) for budget, whose, scope in budgets if budget is not None]
     if not budgets:
@@ -180,20 +194,38 @@ def _alert(whose: str, team: Team, budget: Decimal, spend: MonthSpend) -> Budget
 
 
 def budget_alerts(teams: QuerySet[Team], *, now: datetime) -> list[BudgetAlert]:
-    """Budgets of these teams (and of their members) that this month's spend has taken to 80% or 100%."""
+    """Budgets of these teams (and of their members) that this month's spend has taken to 80% or 100%;
+    the spend of every team with a budget summed at once, per currency."""
+    budgeted = [
+        team
+        for team in teams.select_related("policy").prefetch_related("accounts", "memberships__user")
+        if getattr(team, "policy", None) is not None
+        and (team.policy.monthly_budget is not None or team.policy.member_monthly_budget is not None)
+    ]
+    currencies = {team.pk: sorted({account.currency for account in team.accounts.all()}) for team in budgeted}
+    spends: dict[tuple[int, str], TeamSpend] = {}
+    for currency in sorted({currency for found in currencies.values() for currency in found}):
+        team_ids = [team_id for team_id, found in currencies.items() if currency in found]
+        for team_id, spend in month_spend_by_team_and_owner(team_ids, currency=currency, now=now).items():
+            spends[(team_id, currency)] = spend
     alerts = []
-    for team in teams.select_related("policy").prefetch_related("accounts", "memberships__user"):
-        policy = getattr(team, "policy", None)
-        if policy is None or (policy.monthly_budget is None and policy.member_monthly_budget is None):
-            continue
-        for currency in sorted({account.currency for account in team.accounts.all()}):
-            spend, by_owner = month_spend_by_owner(Q(team=team), currency=currency, now=now)
-            if policy.monthly_budget is not None:
-                alerts.append(_alert(_("Team %(team)s") % {"team": team}, team, policy.monthly_budget, spend))
-            if policy.member_monthly_budget is not None:
-                nothing = MonthSpend(Money(Decimal(0), currency), Money(Decimal(0), currency))
-                for membership in team.memberships.all():
-                    whose = _("%(name)s in team %(team)s") % {"name": membership.user.get_username(), "team": team}
-                    member_spend = by_owner.get(membership.user_id, nothing)
-                    alerts.append(_alert(whose, team, policy.member_monthly_budget, member_spend))
+    for team in budgeted:
+        for currency in currencies[team.pk]:
+            alerts += _team_alerts(team, *spends[(team.pk, currency)], currency=currency)
     return [alert for alert in alerts if alert is not None]
+
+
+def _team_alerts(
+    team: Team, spend: MonthSpend, by_owner: dict[int | None, MonthSpend], *, currency: str
+) -> list[BudgetAlert | None]:
+    policy = team.policy
+    alerts = []
+    if policy.monthly_budget is not None:
+        alerts.append(_alert(_("Team %(team)s") % {"team": team}, team, policy.monthly_budget, spend))
+    if policy.member_monthly_budget is not None:
+        nothing = MonthSpend(Money(Decimal(0), currency), Money(Decimal(0), currency))
+        for membership in team.memberships.all():
+            whose = _("%(name)s in team %(team)s") % {"name": membership.user.get_username(), "team": team}
+            member_spend = by_owner.get(membership.user_id, nothing)
+            alerts.append(_alert(whose, team, policy.member_monthly_budget, member_spend))
+    return alerts

@@ -6,6 +6,8 @@ import html
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -290,3 +292,33 @@ def test_the_review_page_shows_the_budget_alerts(team, owner, teammate, account)
     alerts = page.split('id="review-alerts"')[1].split("</section>")[0]
     assert 'data-alert="budget-100"' in alerts and "Team ml-platform: over the monthly budget" in alerts
     assert members_page.status_code == 404  # members do not see the review page
+
+
+def test_the_alerts_of_many_teams_are_summed_at_once(team, owner, teammate, account):
+    price_the_catalogue()
+    started = max(
+        timezone.now() - datetime.timedelta(hours=10),
+        timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0),
+    )
+
+    def budgeted_team(name: str, budget: str) -> Team:
+        made = Team.objects.create(name=name)
+        made.accounts.add(account)
+        TeamPolicy.objects.create(team=made, monthly_budget=Decimal(budget), member_monthly_budget=Decimal(budget))
+        with_history(make_devserver(owner, account, team=made, name=f"{name}-gpu", flavor=GPU_FLAVOR), started, [])
+        return made
+
+    def queries_for(teams: list[Team]) -> tuple[int, list[str]]:
+        with CaptureQueriesContext(connection) as captured:
+            found = budgets.budget_alerts(Team.objects.filter(pk__in=[made.pk for made in teams]), now=timezone.now())
+        return len(captured), sorted(alert.whose for alert in found)
+
+    two = [budgeted_team("red", "0.01"), budgeted_team("blue", "1000000")]
+    five = [*two, *(budgeted_team(f"green-{index}", "0.01") for index in range(3))]
+
+    few, alerted = queries_for(two)
+    many, all_alerted = queries_for(five)
+
+    assert alerted == ["Team red"]
+    assert all_alerted == ["Team green-0", "Team green-1", "Team green-2", "Team red"]
+    assert few == many
