@@ -194,3 +194,20 @@ def test_the_filters_select_writes_what_djangos_select_does(choices_given, value
     ours = widgets.Select(choices=choices_given).render("field", value, attrs)
     djangos = forms.Select(choices=choices_given).render("field", value, attrs)
     assert ours == djangos
+
+
+def test_the_schedule_alerts_cost_the_same_queries_for_one_alert_as_for_four(teammate, owner, account, team):
+    now = timezone.now()
+    almost_over = {"lifetime_days": 1, "created_at": now - datetime.timedelta(hours=22)}
+    make_devserver(owner, account, team=team, name="ending-0", **almost_over)
+    make_devserver(None, account, team=team, name="refused-0", schedule_error="quota")
+    before = len(_review_queries(teammate))
+
+    make_devserver(owner, account, team=team, name="ending-1", **almost_over)
+    make_devserver(teammate, account, team=team, name="refused-1", schedule_error="quota")
+
+    assert len(_review_queries(teammate)) == before
+    page = logged_in(teammate).get(reverse("devservers:review")).content.decode()
+    assert page.count('data-alert="lifetime"') == 2
+    assert page.count('data-alert="schedule-failed"') == 2
+    assert "(alice)" in page
