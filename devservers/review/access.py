@@ -14,8 +14,13 @@ class ReviewAccess:
     """The reviewer's teams, read once per request and handed to every read the page makes."""
 
     user: AbstractBaseUser
-    team_ids: tuple[int, ...]  # the teams they administer; every team, for a superuser
+    # (id, name) of the teams they administer, by name; of every team, for a superuser.
+    team_names: tuple[tuple[int, str], ...]
     every_row: bool  # a superuser: also the rows of no team
+
+    @property
+    def team_ids(self) -> tuple[int, ...]:
+        return tuple(team_id for team_id, _name in self.team_names)
 
     @property
     def may_review(self) -> bool:
@@ -46,6 +51,6 @@ class ReviewAccess:
 
 
 def review_access(user: AbstractBaseUser) -> ReviewAccess:
-    """One query: the ids of the teams the user administers (of every team, for a superuser), by name."""
-    team_ids = tuple(selectors.admin_teams_of(user).values_list("pk", flat=True))
-    return ReviewAccess(user=user, team_ids=team_ids, every_row=user.is_superuser)
+    """One query: the teams the user administers (every team, for a superuser), by name."""
+    team_names = tuple(selectors.admin_teams_of(user).values_list("pk", "name"))
+    return ReviewAccess(user=user, team_names=team_names, every_row=user.is_superuser)

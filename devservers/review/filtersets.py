@@ -27,7 +27,6 @@ from devservers.models import (
     SUBMITTING,
     AuditEntry,
     DevServer,
-    Team,
     status_label,
 )
 from devservers.models.audit import audit_action_filter_label, audit_outcome_label
@@ -121,9 +120,13 @@ class ReviewFilterSet(django_filters.FilterSet):
         empty_label=_("Any billing"),
         widget=Select,
     )
-    # Offered only to an admin of several teams, over those teams (set per request).
-    team = django_filters.ModelChoiceFilter(
-        queryset=Team.objects.none(), label=_("Team"), empty_label=_("Every team"), widget=Select
+    # Offered only to an admin of several teams, over those teams (set per request, from the names the
+    # access read: no query for the choices nor for the one chosen), saying what a ModelChoiceField says.
+    team = django_filters.ChoiceFilter(
+        label=_("Team"),
+        empty_label=_("Every team"),
+        widget=Select,
+        error_messages={"invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]},
     )
     age = django_filters.ChoiceFilter(
         method="filter_older_than",
@@ -148,7 +151,7 @@ class ReviewFilterSet(django_filters.FilterSet):
         self.filters["flavor"].extra["choices"] = _same_twice(values.flavors)
         self.has_several_teams = len(access.team_ids) > 1
         if self.has_several_teams:
-            self.filters["team"].queryset = access.teams()
+            self.filters["team"].extra["choices"] = list(access.team_names)
         else:
             del self.filters["team"]
 

@@ -211,3 +211,18 @@ def test_the_schedule_alerts_cost_the_same_queries_for_one_alert_as_for_four(tea
     assert page.count('data-alert="lifetime"') == 2
     assert page.count('data-alert="schedule-failed"') == 2
     assert "(alice)" in page
+
+
+def test_the_team_filter_reads_no_team_and_says_what_a_model_choice_says(teammate, owner, account, team):
+    second = Team.objects.create(name="vision")
+    Membership.objects.create(team=second, user=teammate, role=Membership.Role.ADMIN)
+    make_devserver(owner, account, team=second, name="second-box")
+
+    queries = _review_queries(teammate, team=str(second.pk))
+    team_reads = [sql for sql in queries if 'FROM "devservers_team"' in sql and "teampolicy" not in sql]
+    assert len(team_reads) == 1  # the access's own read of the admin's teams
+
+    page = logged_in(teammate).get(reverse("devservers:review"), {"team": "abc"}).content.decode()
+    error = page.split('id="filter-error-team">')[1].split("</span>")[0]
+    assert error == str(forms.ModelChoiceField.default_error_messages["invalid_choice"])
+    assert f'<option value="{second.pk}">vision</option>' in page
