@@ -7,7 +7,6 @@ The rules are `spend`'s (`status_timeline`, `billed_intervals`, `billed_hours`, 
 demo's SQLite) price the rows in Python with `spend.row_costs`.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from devservers.costs import ledger
+from devservers.costs.inner_sql import named_inner
 from devservers.costs.money import Money
 from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, catalogue_prices
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES, RowCost, row_costs
@@ -29,7 +29,6 @@ _ROW_COLUMNS = ("id", "created_at", "status", "period_num", *_PRICE_COLUMNS)
 # Seconds as Python's float `total_seconds()`; PostgreSQL's round() of a float rounds half to even, as
 # Python's round() does.
 _SECONDS = "EXTRACT(EPOCH FROM {x})::float8"
-_INNER_PARAMETER = re.compile(r"(?<!%)%s")
 
 _SQL = """
 WITH r AS ({rows_sql}),
@@ -227,9 +226,7 @@ def _sql_tally(
     rows: QuerySet[DevServer], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
 ) -> list[_Tally]:
     fields = (*_ROW_FIELDS, *keys)
-    inner_sql, inner_params = rows.order_by().values_list(*fields).query.sql_with_params()
-    named = iter(range(len(inner_params)))
-    inner_sql = _INNER_PARAMETER.sub(lambda _match: f"%(inner{next(named)})s", inner_sql)
+    inner_sql, inner_params = named_inner(rows, fields)
     key_columns = [f"key{index}" for index in range(len(keys))]
     columns = [*_ROW_COLUMNS, *key_columns]
     group_by = ", ".join([*key_columns, *_PRICE_COLUMNS])
@@ -243,7 +240,7 @@ def _sql_tally(
         keys=group_by,
     )
     params = {
-        **{f"inner{index}": value for index, value in enumerate(inner_params)},
+        **inner_params,
         "now": now,
         "since": since,
         "until": until,

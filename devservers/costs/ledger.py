@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import QuerySet
 
 from devservers.costs import ledger_sql
+from devservers.costs.inner_sql import named_inner
 from devservers.costs.months import month_bounds
 from devservers.models import BilledStretch, BillingTally
 
@@ -33,6 +34,21 @@ INSERT INTO {{tally}} ({_KEY}, first_at, last_at, clocks, epoch_sum)
 SELECT {_KEY}, MIN(first_at), MAX(last_at), SUM(clocks), SUM(epoch_sum) FROM folded
 GROUP BY {_KEY}, first_at >= %(month_start)s
 HAVING SUM(clocks) <> 0 OR SUM(epoch_sum) <> 0
+"""
+# Per group: clocks before the window, clocks within it and their instants, clocks still to come
+# by `until` and theirs; last, folds the window's start or now falls inside (the ledger cannot say).
+_LINES_SQL = """
+SELECT {grouped},
+       COALESCE(SUM(clocks) FILTER (WHERE last_at < %(since)s), 0),
+       COALESCE(SUM(clocks) FILTER (WHERE first_at >= %(since)s AND last_at <= %(now)s), 0),
+       COALESCE(SUM(epoch_sum) FILTER (WHERE first_at >= %(since)s AND last_at <= %(now)s), 0),
+       COALESCE(SUM(clocks) FILTER (WHERE first_at > %(now)s AND last_at <= %(until)s), 0),
+       COALESCE(SUM(epoch_sum) FILTER (WHERE first_at > %(now)s AND last_at <= %(until)s), 0),
+       COUNT(*) FILTER (WHERE (first_at < %(since)s AND last_at >= %(since)s)
+                           OR (first_at <= %(now)s AND last_at > %(now)s))
+FROM ({inner}) AS kept({grouped}, first_at, last_at, clocks, epoch_sum)
+WHERE first_at <= %(until)s
+GROUP BY {grouped} ORDER BY {grouped}
 """
 _DRIFT_SQL = f"""
 WITH kept AS (SELECT devserver_id, {_KEY}, starts, ends FROM {{stretch}}),
@@ -87,53 +103,30 @@ def ledger_lines(
     billing now; None when the ledger cannot say."""
     if not kept_on_write():
         return None
-    before = Q(last_at__lt=since)
-    within = Q(first_at__gte=since, last_at__lte=now)
-    coming = Q(first_at__gt=now, last_at__lte=until)
-    found = list(
-        kept.filter(first_at__lte=until)
-        .values_list(*keys, *PRICE_KEYS)
-        .annotate(
-            before=Sum("clocks", filter=before, default=0),
-            within=Sum("clocks", filter=within, default=0),
-            within_sum=Sum("epoch_sum", filter=within, default=Decimal(0)),
-            coming=Sum("clocks", filter=coming, default=0),
-            coming_sum=Sum("epoch_sum", filter=coming, default=Decimal(0)),
-            across=Count(
-                "pk", filter=Q(first_at__lt=since, last_at__gte=since) | Q(first_at__lte=now, last_at__gt=now)
-            ),
+    inner, params = named_inner(kept, (*keys, *PRICE_KEYS, "first_at", "last_at", "clocks", "epoch_sum"))
+    key_columns = [f"key{index}" for index in range(len(keys))]
+    grouped = ", ".join([*key_columns, "flavor", "mode", "period", "currency"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LINES_SQL.format(inner=inner, grouped=grouped),
+            {**params, "since": since, "now": now, "until": until},
         )
-        .order_by(*keys, *PRICE_KEYS)
-    )
+        found = cursor.fetchall()
     if any(line[-1] for line in found):
         return None
     since_at, now_at, until_at = _epoch(since), _epoch(now), _epoch(until)
-    lines = []
     width = len(keys)
-    for (
-        *named,
-        flavor,
-        charging_mode,
-        period_type,
-        currency,
-        before_n,
-        within_n,
-        within_sum,
-        coming_n,
-        coming_sum,
-        _,
-    ) in found:
-        billing_now = before_n + within_n
+    lines = []
+    for line in found:
+        before, within, within_sum, coming, coming_sum = line[width + 4 : width + 9]
+        billing_now = before + within
         lines.append(
             LedgerLine(
-                keys=tuple(named[:width]),
-                flavor=flavor,
-                charging_mode=charging_mode,
-                period_type=period_type,
-                currency=currency,
+                tuple(line[:width]),
+                *line[width : width + 4],
                 billing_now=billing_now,
-                billed_seconds=before_n * (now_at - since_at) + within_n * now_at - within_sum,
-                to_come_seconds=billing_now * (until_at - now_at) + coming_n * until_at - coming_sum,
+                billed_seconds=before * (now_at - since_at) + within * now_at - within_sum,
+                to_come_seconds=billing_now * (until_at - now_at) + coming * until_at - coming_sum,
             )
         )
     return [line for line in lines if line.billing_now or line.billed_seconds or line.to_come_seconds]
