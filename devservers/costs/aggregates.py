@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from devservers.costs import ledger
 from devservers.costs.inner_sql import named_inner
 from devservers.costs.money import Money
-from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, catalogue_prices
+from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, PriceBook
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES, RowCost, row_costs
 from devservers.models import BillingTally, DevServer, DevServerEvent
 
@@ -144,6 +144,7 @@ def cost_groups(
     now: datetime,
     until: datetime,
     kept: QuerySet[BillingTally] | None = None,
+    book: PriceBook | None = None,
 ) -> list[CostGroup]:
     """The rows grouped by `keys` (field names, "team__name") and their price: rows billing now, billed
     hours between `since` and `now`, and hours to come from `now` until `until` of the rows billing now.
@@ -151,17 +152,18 @@ def cost_groups(
     `kept`, when given, is the ledger filtered to the same rows by its keys alone (team, owner,
     account, flavor, charging mode, period type, present status): the ledger then answers without
     reading the rows, except for prices nobody knows, whose rows are counted (a page says how many
-    it could not price)."""
+    it could not price). `book`: the catalogue's prices, when the caller already has them."""
+    book = book or PriceBook()
     found = None if kept is None else ledger.ledger_lines(kept, keys, since=since, now=now, until=until)
     if found is None:
         tally = _sql_tally if connection.vendor == "postgresql" else _python_tally
-        return _priced(tally(rows, keys, since=since, now=now, until=until), keys)
-    prices = _prices(found)
+        return _priced(tally(rows, keys, since=since, now=now, until=until), keys, book)
+    prices = _prices(found, book)
     unpriced = {_price_key(line) for line in found if _rate(prices, line).amount is None}
-    groups = _priced([_from_ledger(line) for line in found if _price_key(line) not in unpriced], keys)
+    groups = _priced([_from_ledger(line) for line in found if _price_key(line) not in unpriced], keys, book)
     if unpriced:
         counted = _sql_tally(rows.filter(_price_scope(unpriced)), keys, since=since, now=now, until=until)
-        groups += _priced(counted, keys)
+        groups += _priced(counted, keys, book)
     return groups
 
 
@@ -177,9 +179,11 @@ def _price_scope(price_keys: set[tuple[str, str, str, str]]) -> Q:
     return scope
 
 
-def _prices(tallies: "list[_Tally] | list[ledger.LedgerLine]") -> dict[str, dict[str, FlavorPrices]]:
+def _prices(
+    tallies: "list[_Tally] | list[ledger.LedgerLine]", book: PriceBook
+) -> dict[str, dict[str, FlavorPrices]]:
     return {
-        currency: catalogue_prices({item.flavor for item in tallies if item.currency == currency}, currency)
+        currency: book.prices({item.flavor for item in tallies if item.currency == currency}, currency)
         for currency in {item.currency for item in tallies}
     }
 
@@ -205,8 +209,8 @@ def _from_ledger(line: ledger.LedgerLine) -> "_Tally":
     )
 
 
-def _priced(tallies: "list[_Tally]", keys: tuple[str, ...]) -> list[CostGroup]:
-    prices = _prices(tallies)
+def _priced(tallies: "list[_Tally]", keys: tuple[str, ...], book: PriceBook) -> list[CostGroup]:
+    prices = _prices(tallies, book)
     return [
         CostGroup(
             keys=dict(zip(keys, item.keys, strict=True)),

@@ -18,6 +18,7 @@ from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.estimates import Estimate
 from devservers.costs.money import Money
 from devservers.costs.months import month_bounds
+from devservers.costs.prices import PriceBook
 from devservers.models import FINAL_STATUSES, BillingTally, DevServer, Team, TeamPolicy
 
 ALERT_PERCENTS = (100, 80)
@@ -55,12 +56,14 @@ def _month_spend_of(groups: list[CostGroup], currency: str) -> MonthSpend:
     return MonthSpend(Money(spent, currency), Money(to_come, currency), unpriced)
 
 
-def _month_groups(scope: Q, keys: tuple[str, ...], *, currency: str, now: datetime) -> list[CostGroup]:
+def _month_groups(
+    scope: Q, keys: tuple[str, ...], *, currency: str, now: datetime, book: PriceBook | None = None
+) -> list[CostGroup]:
     """`scope` names only the ledger's keys (team, owner), so the ledger answers where it is kept."""
     start, end = month_bounds(now)
     scope &= Q(account__currency=currency)
-    rows = _month_rows(scope, start=start)
-    return cost_groups(rows, keys, since=start, now=now, until=end, kept=BillingTally.objects.filter(scope))
+    rows, kept = _month_rows(scope, start=start), BillingTally.objects.filter(scope)
+    return cost_groups(rows, keys, since=start, now=now, until=end, kept=kept, book=book)
 
 
 def month_spend(scope: Q, *, currency: str, now: datetime) -> MonthSpend:
@@ -72,10 +75,11 @@ TeamSpend = tuple[MonthSpend, dict[int | None, MonthSpend]]
 
 
 def month_spend_by_team_and_owner(
-    team_ids: list[int], *, currency: str, now: datetime
+    team_ids: list[int], *, currency: str, now: datetime, book: PriceBook | None = None
 ) -> dict[int, TeamSpend]:
     """Each team's month spend in `currency`, together and per owner, from one aggregate for them all."""
-    groups = _month_groups(Q(team__in=team_ids), ("team_id", "owner_id"), currency=currency, now=now)
+    keys = ("team_id", "owner_id")
+    groups = _month_groups(Q(team__in=team_ids), keys, currency=currency, now=now, book=book)
     by_team: dict[int, list[CostGroup]] = {team_id: [] for team_id in team_ids}
     for group in groups:
         by_team[group.keys["team_id"]].append(group)
@@ -193,7 +197,9 @@ def _alert(whose: str, team: Team, budget: Decimal, spend: MonthSpend) -> Budget
     return BudgetAlert(whose, team, Money(budget, currency), spend.spent, percent, level, spend.unpriced)
 
 
-def budget_alerts(teams: QuerySet[Team], *, now: datetime) -> list[BudgetAlert]:
+def budget_alerts(
+    teams: QuerySet[Team], *, now: datetime, book: PriceBook | None = None
+) -> list[BudgetAlert]:
     """Budgets of these teams (and of their members) that this month's spend has taken to 80% or 100%;
     the spend of every team with a budget summed at once, per currency."""
     budgeted = [
@@ -206,7 +212,8 @@ def budget_alerts(teams: QuerySet[Team], *, now: datetime) -> list[BudgetAlert]:
     spends: dict[tuple[int, str], TeamSpend] = {}
     for currency in sorted({currency for found in currencies.values() for currency in found}):
         team_ids = [team_id for team_id, found in currencies.items() if currency in found]
-        for team_id, spend in month_spend_by_team_and_owner(team_ids, currency=currency, now=now).items():
+        found = month_spend_by_team_and_owner(team_ids, currency=currency, now=now, book=book)
+        for team_id, spend in found.items():
             spends[(team_id, currency)] = spend
     alerts = []
     for team in budgeted:

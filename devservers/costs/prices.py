@@ -71,6 +71,20 @@ def catalogue_prices(names: Iterable[str], currency: str) -> dict[str, FlavorPri
     return {name: _prices(name, specs.get(name), currency) for name in wanted}
 
 
+class PriceBook:
+    """The whole catalogue's prices, read once when first asked: a page that prices several things
+    (the review's totals, queue, rows and budgets) hands one book to each, so it reads the catalogue once."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, FlavorSpec] | None = None
+
+    def prices(self, names: Iterable[str], currency: str) -> dict[str, FlavorPrices]:
+        if self._specs is None:
+            catalogue = FlavorSpec.objects.only("name", *PRICE_FIELDS.values())
+            self._specs = {spec.name: spec for spec in catalogue}
+        return {name: _prices(name, self._specs.get(name), currency) for name in set(names)}
+
+
 def prices_of(account: CloudAccount, flavor_name: str) -> FlavorPrices:
     return catalogue_prices([flavor_name], account.currency)[flavor_name]
 

@@ -12,7 +12,7 @@ from devservers.costs.aggregates import CostGroup, cost_groups
 from devservers.costs.estimates import Estimate, estimate
 from devservers.costs.money import MoneySum
 from devservers.costs.months import month_bounds
-from devservers.costs.prices import FlavorPrices, catalogue_prices
+from devservers.costs.prices import FlavorPrices, PriceBook, catalogue_prices
 from devservers.costs.spend import RowCost, row_costs
 from devservers.models import BillingTally, DevServer
 
@@ -42,27 +42,27 @@ class PendingCost:
     requester_per_hour: MoneySum
 
 
-def pending_costs(pending: Iterable[DevServer], *, now: datetime) -> dict[int, PendingCost]:
+def pending_costs(
+    pending: Iterable[DevServer], *, now: datetime, book: PriceBook | None = None
+) -> dict[int, PendingCost]:
     """For each request awaiting approval (their accounts loaded): what it will cost, and what its
     requester already runs, summed in the database by requester and price."""
     pending = list(pending)
     if not pending:
         return {}
+    book = book or PriceBook()
     requesters = Q(team__in={row.team_id for row in pending}, owner__in={row.owner_id for row in pending})
     billing: dict[tuple[int, int], MoneySum] = defaultdict(MoneySum)
     servers: dict[tuple[int, int], int] = defaultdict(int)
     rows, kept = DevServer.objects.filter(requesters), BillingTally.objects.filter(requesters)
-    groups = cost_groups(rows, ("team_id", "owner_id"), since=now, now=now, until=now, kept=kept)
+    groups = cost_groups(rows, ("team_id", "owner_id"), since=now, now=now, until=now, kept=kept, book=book)
     for group in groups:
         if group.billing_now:
             requester = (group.keys["team_id"], group.keys["owner_id"])
             billing[requester].add(group.per_hour, rows=group.billing_now)
             servers[requester] += group.billing_now
-    # One catalogue read per currency for the whole queue, not one per request.
     prices = {
-        currency: catalogue_prices(
-            [row.flavor for row in pending if row.account.currency == currency], currency
-        )
+        currency: book.prices([row.flavor for row in pending if row.account.currency == currency], currency)
         for currency in {row.account.currency for row in pending}
     }
     return {
@@ -118,13 +118,15 @@ def cost_totals(
     now: datetime,
     shown: Iterable[DevServer],
     kept: QuerySet[BillingTally] | None = None,
+    book: PriceBook | None = None,
 ) -> CostTotals:
     """Cost per hour of what bills now, by team, owner and flavor, and spend since the month began:
     one aggregate over `rows` (from the ledger when `kept` is given: see `aggregates.cost_groups`);
     each row's own figures for the `shown` rows only."""
     start, _end = month_bounds(now)
     keys = ("team__name", "owner__username")
-    groups = cost_groups(rows, keys, since=start, now=now, until=now, kept=kept)
+    book = book or PriceBook()
+    groups = cost_groups(rows, keys, since=start, now=now, until=now, kept=kept, book=book)
     by = {"team": _Lines(), "owner": _Lines(), "flavor": _Lines()}
     per_hour, spent, billing = MoneySum(), MoneySum(), 0
     for group in groups:
@@ -143,5 +145,5 @@ def cost_totals(
         by_team=by["team"].lines(),
         by_owner=by["owner"].lines(),
         by_flavor=by["flavor"].lines(),
-        costs=row_costs(shown, since=start, now=now),
+        costs=row_costs(shown, since=start, now=now, book=book),
     )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from devservers.costs.money import Money
-from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, catalogue_prices
+from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, PriceBook, catalogue_prices
 from devservers.models import (
     AWAITING_APPROVAL,
     DECLINED,
@@ -117,16 +117,21 @@ def _status_changes(rows: list[DevServer], *, before: datetime) -> dict[int, lis
     return changes
 
 
-def row_costs(rows: Iterable[DevServer], *, since: datetime, now: datetime) -> dict[int, RowCost]:
+def row_costs(
+    rows: Iterable[DevServer], *, since: datetime, now: datetime, book: PriceBook | None = None
+) -> dict[int, RowCost]:
     """Each row's price per hour, whether it bills now, and what it spent between `since` and `now`.
 
-    Three queries whatever the number of rows: the rows, their status events, the catalogue."""
+    Three queries whatever the number of rows: the rows, their status events, the catalogue (none
+    when the caller's `book` has read it already)."""
     rows = list(rows)
     changes = _status_changes(rows, before=now)
     prices_by_currency: dict[str, dict[str, FlavorPrices]] = {}
     for currency in {row.account.currency for row in rows}:
         names = [row.flavor for row in rows if row.account.currency == currency]
-        prices_by_currency[currency] = catalogue_prices(names, currency)
+        prices_by_currency[currency] = (
+            book.prices(names, currency) if book is not None else catalogue_prices(names, currency)
+        )
     costs = {}
     for row in rows:
         rate = row_rate(row, prices_by_currency[row.account.currency][row.flavor])

@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from devservers import live, selectors
 from devservers.costs.budgets import budget_alerts
+from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import cost_totals, pending_costs
 from devservers.instances import progress
 from devservers.review import exports, kept
@@ -109,6 +110,7 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
         per_page=PENDING_PAGE_SIZE,
     )
     schedules = schedule_alerts(reviewer.scope(), now=now)
+    book = PriceBook()  # the queue, the totals, the shown rows and the budgets read the catalogue once
     return {
         "form": filterset.form,
         "query": valid_query(filterset),
@@ -120,12 +122,16 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
         "show_team": filterset.has_several_teams or reviewer.every_row,
         "live_token": live_token,
         "pending": pending,
-        "pending_costs": pending_costs(pending.object_list, now=now),
+        "pending_costs": pending_costs(pending.object_list, now=now, book=book),
         "costs": cost_totals(
-            rows, now=now, shown=page.object_list, kept=kept.billing_ledger_rows(filterset, reviewer)
+            rows,
+            now=now,
+            shown=page.object_list,
+            kept=kept.billing_ledger_rows(filterset, reviewer),
+            book=book,
         ),
         # No email or notification system yet: the team's admins are told here.
-        "budget_alerts": budget_alerts(reviewer.teams(), now=now),
+        "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
         "lifetime_ending": schedules.lifetime_ending,
         "failed_schedules": schedules.failed,
         "now": now,
