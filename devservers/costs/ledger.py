@@ -2,9 +2,9 @@
 (see `models/ledger.py`): a sum over a few tally rows per key, never over the servers or their events.
 
 It answers for a scope that names only the ledger's keys (team, owner, account, flavor, charging
-mode, period type, present status) and a window from the start of the site's month, or from now; `aggregates`
-prices what it finds, and asks the rows when the ledger cannot answer (another database, another
-filter, a fold across the window's start after the site's time zone changed).
+mode, period type, present status) and a window from the start of the site's month, or from now;
+`aggregates` prices what it finds, and asks the rows when the ledger cannot answer (another
+database, another filter, a fold across the window's start after the site's time zone changed).
 """
 
 from dataclasses import dataclass
@@ -69,7 +69,8 @@ sums AS (
     (SELECT * FROM expected EXCEPT SELECT * FROM found WHERE clocks <> 0 OR epoch_sum <> 0)
     UNION ALL (SELECT * FROM found WHERE clocks <> 0 OR epoch_sum <> 0 EXCEPT SELECT * FROM expected)
 )
-SELECT (SELECT COUNT(DISTINCT devserver_id) FROM stretches), (SELECT COUNT(*) FROM (SELECT DISTINCT {_KEY} FROM sums) k)
+SELECT (SELECT COUNT(DISTINCT devserver_id) FROM stretches),
+       (SELECT COUNT(*) FROM (SELECT DISTINCT {_KEY} FROM sums) AS keys)
 """
 
 
