@@ -28,7 +28,8 @@ def flavor_prices(account: CloudAccount, flavors: list[FlavorChoice]) -> dict[st
 
 def _number(text: str | None, *, least: int, most: int) -> int | None:
     text = (text or "").strip()
-    return min(max(int(text), least), most) if text.isdigit() else None
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    return min(max(int(text), least), most) if text.isascii() and text.isdigit() else None
 
 
 def estimate_for(account: CloudAccount, params: QueryDict) -> Estimate | None:

@@ -293,6 +293,9 @@ def test_alices_form_shows_each_flavors_price_and_an_estimate(team, owner, accou
         ({"flavor": CPU_FLAVOR, "arch": "ARM"}, ["Choose a flavor"]),  # not of the chosen architecture
         ({"flavor": "no-such-flavor"}, ["Choose a flavor"]),
         ({"flavor": CPU_FLAVOR, "count": "many"}, ["0.45 CNY", "1 server,"]),
+        # A digit str.isdigit() takes and int() does not (found by the generated bodies' test).
+        ({"flavor": CPU_FLAVOR, "count": "²"}, ["0.45 CNY", "1 server,"]),
+        ({"flavor": CPU_FLAVOR, "charging_mode": "PRE_PAID", "period_type": "MONTH", "period_num": "³"}, ["Choose a period"]),
     ],
 )
 def test_the_estimate_follows_flavor_count_and_billing(team, owner, account, params, shown):
