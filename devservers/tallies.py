@@ -26,6 +26,7 @@ _COMPACT_LOCK = 0x7A11_5EED
 
 
 def kept_on_write() -> bool:
+    """Whether the tallies kept on write (this one and the billing ledger) have their triggers."""
     return connection.vendor == "postgresql"
 
 

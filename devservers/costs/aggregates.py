@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from devservers.costs import ledger
 from devservers.costs.inner_sql import named_inner
+from devservers.costs.ledger import BilledLine
 from devservers.costs.money import Money
 from devservers.costs.prices import PERIOD_HOURS, PRE_PAID, FlavorPrices, PriceBook
 from devservers.costs.spend import BEFORE_THE_CLOUD, NOT_BILLED_STATUSES, RowCost, row_costs
@@ -122,20 +123,6 @@ class CostGroup:
         return self.rate.times(self.to_come_hours)
 
 
-@dataclass(frozen=True)
-class _Tally:
-    keys: tuple
-    flavor: str
-    charging_mode: str
-    period_type: str
-    currency: str
-    billing_now: int
-    billed_rows: int | None
-    billed_or_billing_rows: int | None
-    billed_seconds: Decimal
-    to_come_seconds: Decimal
-
-
 def cost_groups(
     rows: QuerySet[DevServer],
     keys: tuple[str, ...],
@@ -160,14 +147,14 @@ def cost_groups(
         return _priced(tally(rows, keys, since=since, now=now, until=until), keys, book)
     prices = _prices(found, book)
     unpriced = {_price_key(line) for line in found if _rate(prices, line).amount is None}
-    groups = _priced([_from_ledger(line) for line in found if _price_key(line) not in unpriced], keys, book)
+    groups = _priced([line for line in found if _price_key(line) not in unpriced], keys, book)
     if unpriced:
         counted = _sql_tally(rows.filter(_price_scope(unpriced)), keys, since=since, now=now, until=until)
         groups += _priced(counted, keys, book)
     return groups
 
 
-def _price_key(item: "_Tally | ledger.LedgerLine") -> tuple[str, str, str, str]:
+def _price_key(item: BilledLine) -> tuple[str, str, str, str]:
     return (item.flavor, item.charging_mode, item.period_type, item.currency)
 
 
@@ -179,37 +166,20 @@ def _price_scope(price_keys: set[tuple[str, str, str, str]]) -> Q:
     return scope
 
 
-def _prices(
-    tallies: "list[_Tally] | list[ledger.LedgerLine]", book: PriceBook
-) -> dict[str, dict[str, FlavorPrices]]:
+def _prices(tallies: list[BilledLine], book: PriceBook) -> dict[str, dict[str, FlavorPrices]]:
     return {
         currency: book.prices({item.flavor for item in tallies if item.currency == currency}, currency)
         for currency in {item.currency for item in tallies}
     }
 
 
-def _rate(prices: dict[str, dict[str, FlavorPrices]], item: "_Tally | ledger.LedgerLine") -> Money:
+def _rate(prices: dict[str, dict[str, FlavorPrices]], item: BilledLine) -> Money:
     return prices[item.currency][item.flavor].rate(
         charging_mode=item.charging_mode, period_type=item.period_type
     )
 
 
-def _from_ledger(line: ledger.LedgerLine) -> "_Tally":
-    return _Tally(
-        line.keys,
-        line.flavor,
-        line.charging_mode,
-        line.period_type,
-        line.currency,
-        billing_now=line.billing_now,
-        billed_rows=None,
-        billed_or_billing_rows=None,
-        billed_seconds=line.billed_seconds,
-        to_come_seconds=line.to_come_seconds,
-    )
-
-
-def _priced(tallies: "list[_Tally]", keys: tuple[str, ...], book: PriceBook) -> list[CostGroup]:
+def _priced(tallies: list[BilledLine], keys: tuple[str, ...], book: PriceBook) -> list[CostGroup]:
     prices = _prices(tallies, book)
     return [
         CostGroup(
@@ -228,7 +198,7 @@ def _priced(tallies: "list[_Tally]", keys: tuple[str, ...], book: PriceBook) -> 
 
 def _sql_tally(
     rows: QuerySet[DevServer], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
-) -> list[_Tally]:
+) -> list[BilledLine]:
     fields = (*_ROW_FIELDS, *keys)
     inner_sql, inner_params = named_inner(rows, fields)
     key_columns = [f"key{index}" for index in range(len(keys))]
@@ -257,7 +227,7 @@ def _sql_tally(
         found = cursor.fetchall()
     width = len(keys)
     return [
-        _Tally(
+        BilledLine(
             tuple(line[:width]),
             *line[width : width + 4],
             *line[width + 4 : width + 7],
@@ -281,7 +251,7 @@ def _getter(field: str) -> Callable[[DevServer], object]:
 
 def _python_tally(
     rows: QuerySet[DevServer], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
-) -> list[_Tally]:
+) -> list[BilledLine]:
     loaded = list(rows.select_related("account", "owner", "team"))
     costs = row_costs(loaded, since=since, now=now)
     getters = [_getter(key) for key in keys]
@@ -296,7 +266,7 @@ def _python_tally(
         )
         groups.setdefault(key, []).append((row, costs[row.pk]))
     return [
-        _Tally(
+        BilledLine(
             key[: len(keys)],
             *key[len(keys) :],
             billing_now=sum(cost.billing_now for _row, cost in members),

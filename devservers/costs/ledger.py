@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import QuerySet
 
+from devservers import tallies
 from devservers.costs import ledger_sql
 from devservers.costs.inner_sql import named_inner
 from devservers.costs.months import month_bounds
@@ -75,8 +76,9 @@ SELECT (SELECT COUNT(DISTINCT devserver_id) FROM stretches),
 
 
 @dataclass(frozen=True)
-class LedgerLine:
-    """One group's billed time, in seconds; `keys` in the caller's order, then the price fields."""
+class BilledLine:
+    """One group's billed time, in seconds; `keys` in the caller's order, then the price fields. The
+    ledger and the rows (`aggregates`) both answer in it; only the rows can count rows."""
 
     keys: tuple
     flavor: str
@@ -84,12 +86,10 @@ class LedgerLine:
     period_type: str
     currency: str
     billing_now: int
+    billed_rows: int | None  # rows that billed in the window (None: summed without the rows)
+    billed_or_billing_rows: int | None  # rows that billed in the window or bill now
     billed_seconds: Decimal
     to_come_seconds: Decimal
-
-
-def kept_on_write() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _epoch(moment: datetime) -> Decimal:
@@ -98,11 +98,11 @@ def _epoch(moment: datetime) -> Decimal:
 
 def ledger_lines(
     kept: QuerySet[BillingTally], keys: tuple[str, ...], *, since: datetime, now: datetime, until: datetime
-) -> list[LedgerLine] | None:
+) -> list[BilledLine] | None:
     """Per `keys` and price, over the `kept` rows (the ledger filtered by its keys): servers billing
     now, seconds billed between `since` and `now`, and seconds from `now` until `until` of those
     billing now; None when the ledger cannot say."""
-    if not kept_on_write():
+    if not tallies.kept_on_write():
         return None
     inner, params = named_inner(kept, (*keys, *PRICE_KEYS, "first_at", "last_at", "clocks", "epoch_sum"))
     key_columns = [f"key{index}" for index in range(len(keys))]
@@ -122,10 +122,12 @@ def ledger_lines(
         before, within, within_sum, coming, coming_sum = line[width + 4 : width + 9]
         billing_now = before + within
         lines.append(
-            LedgerLine(
+            BilledLine(
                 tuple(line[:width]),
                 *line[width : width + 4],
                 billing_now=billing_now,
+                billed_rows=None,
+                billed_or_billing_rows=None,
                 billed_seconds=before * (now_at - since_at) + within * now_at - within_sum,
                 to_come_seconds=billing_now * (until_at - now_at) + coming * until_at - coming_sum,
             )
@@ -137,7 +139,7 @@ def fold(now: datetime, *, keep_last: timedelta = _FOLD_MARGIN) -> int:
     """Fold the tally's clocks up to `keep_last` ago into one row per key before the month and one
     since it began (rows that cancel go); the rows written. Clocks other transactions add meanwhile
     are not seen by the DELETE and stay as they are, so nothing is lost."""
-    if not kept_on_write():
+    if not tallies.kept_on_write():
         return 0
     month_start, _end = month_bounds(now)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -163,7 +165,7 @@ class Drift:
 def drift() -> Drift:
     """How far the ledger is from the servers and their status events (nothing, when the triggers
     did their work)."""
-    if not kept_on_write():
+    if not tallies.kept_on_write():
         return Drift(0, 0)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -180,7 +182,7 @@ def drift() -> Drift:
 def rebuild() -> None:
     """Work the ledger out again from the rows (after a restore that lost the triggers' work, or when
     the statuses that bill changed); writers wait for the moments it takes."""
-    if not kept_on_write():
+    if not tallies.kept_on_write():
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {ledger_sql.SERVERS_TABLE}, {ledger_sql.EVENTS_TABLE} IN SHARE MODE")

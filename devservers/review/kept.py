@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django_filters.constants import EMPTY_VALUES
 
 from devservers import tallies
-from devservers.costs import ledger
 from devservers.models import BillingTally, StatusTally
 from devservers.review.access import ReviewAccess
 
@@ -49,6 +48,6 @@ def status_tally_rows(filterset: django_filters.FilterSet, reviewer: ReviewAcces
 
 def billing_ledger_rows(filterset: django_filters.FilterSet, reviewer: ReviewAccess) -> QuerySet | None:
     """The billing ledger's rows for the filtered servers, where it is kept and can say."""
-    if not ledger.kept_on_write():
+    if not tallies.kept_on_write():
         return None
     return narrowed(filterset, _scope(reviewer, BillingTally), BILLING_LEDGER_FILTERS)

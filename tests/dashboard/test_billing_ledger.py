@@ -35,7 +35,7 @@ def _by_group(lines: list) -> dict[tuple, object]:
     return {(line.keys, line.flavor, line.charging_mode, line.period_type, line.currency): line for line in lines}
 
 
-def _assert_same_figures(found: list[ledger.LedgerLine], rows: list[aggregates._Tally]) -> None:
+def _assert_same_figures(found: list[ledger.BilledLine], rows: list[ledger.BilledLine]) -> None:
     """Billing now equal; seconds equal but for the rows' own rounding to whole seconds (half a second
     a row at most: the ledger sums the exact time, the rows round each)."""
     summed = _by_group([row for row in rows if row.billing_now or row.billed_seconds or row.to_come_seconds])

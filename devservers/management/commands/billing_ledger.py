@@ -3,6 +3,7 @@ devservers/costs/ledger.py)."""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from devservers import tallies
 from devservers.costs import ledger
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="Work the ledger out again from the rows.")
 
     def handle(self, *args, rebuild: bool, **options) -> None:
-        if not ledger.kept_on_write():
+        if not tallies.kept_on_write():
             self.stdout.write("This database prices the rows on every page; there is no ledger to check.")
             return
         if rebuild:
