@@ -44,6 +44,9 @@ class DevServer(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="devservers"
     )
+    # The owner's username, copied by the database's own triggers on every write (migration 0020), so
+    # the owner sort reads its page from an index; None while there is no owner.
+    owner_name = models.CharField(max_length=150, null=True, blank=True, editable=False)
     account = models.ForeignKey(CloudAccount, on_delete=models.PROTECT, related_name="devservers")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="devservers")
     # Found in the cloud by reconciliation, not requested here; its owner is unknown until assigned.
@@ -175,6 +178,8 @@ class DevServer(models.Model):
             models.Index(fields=["status", "-id"], name="devserver_status_id"),
             models.Index(fields=["flavor", "-id"], name="devserver_flavor_id"),
             models.Index(fields=["name", "-id"], name="devserver_name_id"),
+            # The owner sort's indexes, on `owner_name` with rows of no owner last both ways round,
+            # are PostgreSQL's only (SQLite's indexes take no NULLS LAST): migration 0020.
             # The review page's lifetime warnings and failed schedules: the few rows that have them.
             models.Index(
                 fields=["team", "status"], condition=models.Q(lifetime_days__isnull=False), name="devserver_lifetime"

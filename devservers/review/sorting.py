@@ -15,7 +15,7 @@ from devservers.models import DevServer
 SORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name",),
     "status": ("status",),
-    "owner": ("owner__username",),
+    "owner": ("owner_name",),
     "flavor": ("flavor",),
     "age": ("-created_at",),  # ascending age: the youngest first
 }
@@ -25,7 +25,7 @@ DEFAULT_SORT = "age"
 
 # Only these columns can be empty. The others sort with plain ASC/DESC: "DESC NULLS LAST" on a column
 # with no NULL means the same rows but is an order no plain index serves.
-NULLABLE_COLUMNS = frozenset({"owner__username"})
+NULLABLE_COLUMNS = frozenset({"owner_name"})
 
 
 def _order_by(column: str, *, reverse: bool) -> OrderBy:

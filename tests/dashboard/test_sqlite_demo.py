@@ -47,6 +47,16 @@ for who, path in [
     response = client.get(path)
     body = b"".join(response.streaming_content) if response.streaming else response.content
     pages[f"{who} {path}"] = [response.status_code, body.decode()]
+# The owner sort's copy of each owner's name, kept by SQLite's triggers (migration 0020).
+from django.contrib.auth.models import User
+dora = User.objects.create_user("dora")
+make_devserver(dora, account, team=team, name="demo-dora", status="STOPPED", cloud_id="c10")
+dora.username = "dora-renamed"
+dora.save()
+given = make_devserver(None, account, team=team, name="demo-given", status="STOPPED", cloud_id="c11")
+DevServer.objects.filter(pk=given.pk).update(owner=team.members.get(username="bob"))
+names = ["demo-0", "demo-dora", "demo-given"]
+print(json.dumps(dict(DevServer.objects.filter(name__in=names).values_list("name", "owner_name"))))
 print(json.dumps(pages))
 """
 
@@ -63,7 +73,7 @@ def test_the_demo_pages_answer_on_sqlite(tmp_path):
         [sys.executable, "-c", PAGES_SCRIPT], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=180
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
-    pages = json.loads(finished.stdout.strip().splitlines()[-1])
+    *_, owner_names, pages = (json.loads(line) for line in finished.stdout.strip().splitlines()[-2:])
 
     assert {page: status for page, (status, _body) in pages.items() if status != 200} == {}
     listed = pages["alice /devservers/"][1]
@@ -71,3 +81,4 @@ def test_the_demo_pages_answer_on_sqlite(tmp_path):
     assert "<strong>2</strong> changing" in listed
     assert "Usually takes" in listed and "Taking longer than usual" in listed
     assert "demo-3" in pages["bob /devservers/review/export.csv"][1]
+    assert owner_names == {"demo-0": "alice", "demo-dora": "dora-renamed", "demo-given": "bob"}
