@@ -6,11 +6,11 @@ servers themselves, and the page then counts them as before.
 """
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django_filters.constants import EMPTY_VALUES
 
 from devservers import tallies
-from devservers.models import BillingTally, StatusTally
+from devservers.models import AWAITING_APPROVAL, BillingTally, StatusTally
 from devservers.review.access import ReviewAccess
 
 # The review's filters each tally can apply itself, by the fields it keeps.
@@ -51,3 +51,11 @@ def billing_ledger_rows(filterset: django_filters.FilterSet, reviewer: ReviewAcc
     if not tallies.kept_on_write():
         return None
     return narrowed(filterset, _scope(reviewer, BillingTally), BILLING_LEDGER_FILTERS)
+
+
+def awaiting_approval(reviewer: ReviewAccess) -> int | None:
+    """How many requests of the reviewer's teams wait for a decision, where the status tally is kept."""
+    if not tallies.kept_on_write():
+        return None
+    waiting = StatusTally.objects.filter(team_id__in=reviewer.team_ids, status=AWAITING_APPROVAL)
+    return waiting.aggregate(rows=Sum("rows"))["rows"] or 0

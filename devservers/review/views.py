@@ -21,6 +21,7 @@ from devservers.instances import progress
 from devservers.review import exports, kept
 from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
+from devservers.review.rows import queued_rows, shown_rows
 from devservers.review.sorting import sort_headers
 from devservers.review.totals import review_totals
 from devservers.schedules.selectors import schedule_alerts
@@ -101,13 +102,14 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     requested_page = request.GET.get("page")
     # When each shown row entered its status, for its progress note: in the page's own query.
     page = _page_of(
-        progress.with_status_since(rows), requested_page, per_page=REVIEW_PAGE_SIZE, count=totals.total
+        progress.with_status_since(shown_rows(rows)), requested_page, per_page=REVIEW_PAGE_SIZE, count=totals.total
     )
     now = timezone.now()
     pending = _page_of(
-        selectors.pending_approvals_in(reviewer.team_ids).select_related("account"),
+        queued_rows(selectors.pending_approvals_in(reviewer.team_ids)),
         request.GET.get("pending_page"),
         per_page=PENDING_PAGE_SIZE,
+        count=kept.awaiting_approval(reviewer),
     )
     schedules = schedule_alerts(reviewer.scope(), now=now)
     book = PriceBook()  # the queue, the totals, the shown rows and the budgets read the catalogue once

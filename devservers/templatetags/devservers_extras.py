@@ -2,12 +2,11 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import date as date_format
-from django.template.defaultfilters import timesince_filter as timesince
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from devservers.instances.progress import Progress, progress_of
@@ -24,7 +23,7 @@ def errors_for(form, field_name: str) -> list[str]:
     return form.field_errors(field_name)
 
 
-def _filled(translated: str, **values: object) -> SafeString:
+def filled(translated: str, **values: object) -> SafeString:
     """`{% blocktranslate %}` in Python: the translation as written, its values escaped."""
     return mark_safe(translated % {name: conditional_escape(value) for name, value in values.items()})
 
@@ -33,9 +32,9 @@ def _progress_note(progress: Progress | None, *, next_try: bool) -> SafeString:
     if progress is None:
         return mark_safe("")
     if not progress.is_overdue:
-        text = _filled(_("Usually takes %(usual)s."), usual=progress.usual_label)
+        text = filled(_("Usually takes %(usual)s."), usual=progress.usual_label)
         return format_html('<span class="progress-note" data-testid="progress">{}</span>', text)
-    late = _filled(
+    late = filled(
         _("Taking longer than usual (usually %(usual)s): %(waiting)s"),
         usual=progress.usual_label,
         waiting=progress.waiting_on,
@@ -87,13 +86,11 @@ def status_badge(devserver, *, next_try: bool = True) -> SafeString:
                 _("imported"),
             )
         )
-    return format_html(
-        '<span class="badge {}" data-testid="status">\n  {}{}\n</span>{}{}',
-        classes,
-        mark_safe('<span class="spinner" aria-hidden="true"></span>') if devserver.is_changing else "",
-        devserver.status_label,
-        format_html_join("", "{}", ((flag,) for flag in flags)),
-        _progress_note(progress_of(devserver), next_try=next_try),
+    spinner = '<span class="spinner" aria-hidden="true"></span>' if devserver.is_changing else ""
+    # Put together as a plain string: `format_html` costs more than the rest of the badge.
+    return mark_safe(
+        f'<span class="badge {escape(classes)}" data-testid="status">\n  {spinner}{escape(devserver.status_label)}'
+        f"\n</span>{''.join(flags)}{_progress_note(progress_of(devserver), next_try=next_try)}"
     )
 
 
@@ -207,144 +204,4 @@ def is_choice_group(bound_field) -> bool:
     input_type = getattr(widget, "input_type", "")
     return input_type == "radio" or (
         input_type == "checkbox" and getattr(widget, "allow_multiple_selected", False)
-    )
-
-
-# The review page's rows: written here rather than in the template, since it renders 25 rows and a
-# queue of 20 requests, each with a dozen tags that cost more than the row's data.
-
-
-def _csrf_input(context: template.Context) -> SafeString:
-    """`{% csrf_token %}`."""
-    csrf_token = context.get("csrf_token")
-    if not csrf_token or csrf_token == "NOTPROVIDED":
-        return mark_safe("")
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-
-
-def _accelerators(count: int) -> SafeString:
-    return _filled(ngettext("%(count)s accelerator", "%(count)s accelerators", count), count=count)
-
-
-@register.simple_tag
-def review_cells(devserver, row_costs: dict, show_team: bool) -> SafeString:
-    """The cells of a review row; `row_costs` maps a row's id to its cost (what bills now, and at what rate)."""
-    owner = devserver.owner.get_username() if devserver.owner else ""
-    cost = row_costs.get(devserver.pk) if isinstance(row_costs, dict) else None
-    indent = "\n          "
-    cells = [
-        format_html(
-            '<td><a href="{}">{}</a>{}</td>',
-            reverse("devservers:detail", args=[devserver.pk]),
-            devserver.name,
-            format_html(' <span class="badge">{}</span>', _("imported")) if devserver.is_imported else "",
-        ),
-        format_html("<td>{}</td>", status_badge(devserver)),
-        format_html("<td>{}</td>", owner or _("unknown")),
-        format_html(
-            "<td>{}{}</td>",
-            devserver.flavor,
-            format_html(' <small class="muted">{}</small>', _accelerators(devserver.accelerator_count))
-            if devserver.accelerator_count
-            else "",
-        ),
-        format_html(
-            '<td title="{}">{}</td>',
-            date_format(timezone.localtime(devserver.created_at), "c"),
-            timesince(devserver.created_at),
-        ),
-        format_html("<td>{}</td>", devserver.team or "—") if show_team else "",
-        format_html(
-            "<td>{}</td>", _("prepaid") if devserver.charging_mode == "PRE_PAID" else _("pay-per-use")
-        ),
-        format_html(
-            '<td data-testid="row-cost">{}</td>',
-            cost.rate
-            if getattr(cost, "billing_now", False)
-            else format_html('<span class="muted">{}</span>', _("not billing")),
-        ),
-    ]
-    return mark_safe(indent.join(cells))
-
-
-def decide_forms(context: template.Context, devserver, next_url: str) -> SafeString:
-    """A request's approve and decline forms: `_decide.html`, and each row of the review page's queue."""
-    csrf = _csrf_input(context)
-    action = reverse("devservers:decide", args=[devserver.pk])
-    approve = _filled(_("Approve %(name)s"), name=devserver.name)
-    return format_html(
-        '<div class="decide">\n'
-        '  <form method="post" action="{action}" class="inline">{csrf}\n'
-        '    <input type="hidden" name="next" value="{next_url}">\n'
-        '    <button type="submit" name="decision" value="approve" class="button primary">{approve}</button>\n'
-        "  </form>\n"
-        '  <form method="post" action="{action}" class="inline">{csrf}\n'
-        '    <input type="hidden" name="next" value="{next_url}">\n'
-        '    <label class="sr-only" for="reason-{pk}">{reason}</label>\n'
-        '    <input type="text" id="reason-{pk}" name="reason" hx-preserve="true" placeholder="{placeholder}" required>\n'
-        '    <button type="submit" name="decision" value="decline" class="button danger">{decline}</button>\n'
-        "  </form>\n"
-        "</div>",
-        action=action,
-        csrf=csrf,
-        next_url=next_url,
-        approve=approve,
-        pk=devserver.pk,
-        reason=_("Reason"),
-        placeholder=_("Reason the requester sees"),
-        decline=_("Decline"),
-    )
-
-
-@register.simple_tag(name="decide_forms", takes_context=True)
-def decide_forms_tag(context: template.Context, devserver, next_url: str) -> SafeString:
-    return decide_forms(context, devserver, next_url)
-
-
-def _requester_runs(cost) -> SafeString:
-    running = getattr(cost, "requester_running", 0)
-    if not running:
-        return conditional_escape(_("nothing billing"))
-    translated = ngettext(
-        "%(count)s server, %(rate)s per hour", "%(count)s servers, %(rate)s per hour", running
-    )
-    return _filled(translated, count=running, rate=cost.requester_per_hour)
-
-
-@register.simple_tag(takes_context=True)
-def pending_row(context: template.Context, devserver, pending_costs: dict, next_url: str) -> SafeString:
-    """A request in the review page's approval queue, with its estimate and its decide forms."""
-    cost = pending_costs.get(devserver.pk) if isinstance(pending_costs, dict) else None
-    estimate = getattr(cost, "estimate", None)
-    accelerators = (
-        format_html(" ({})", _accelerators(devserver.accelerator_count))
-        if devserver.accelerator_count
-        else ""
-    )
-    return format_html(
-        '<tr id="pending-{pk}">\n'
-        '        <td><a href="{url}">{name}</a></td>\n'
-        "        <td>{owner}</td>\n"
-        "        <td>{team}</td>\n"
-        "        <td>{flavor}{accelerators}</td>\n"
-        "        \n"
-        '        <td data-testid="estimate">{estimate}</td>\n'
-        '        <td data-testid="requester-runs">{runs}</td>\n'
-        "        \n"
-        "        <td>{reasons}</td>\n"
-        "        <td>{asked}</td>\n"
-        "        <td>{decide}\n</td>\n"
-        "      </tr>",
-        pk=devserver.pk,
-        url=reverse("devservers:detail", args=[devserver.pk]),
-        name=devserver.name,
-        owner=devserver.owner.get_username() if devserver.owner else "",
-        team=devserver.team,
-        flavor=devserver.flavor,
-        accelerators=accelerators,
-        estimate=estimate.summary if estimate is not None else "",
-        runs=_requester_runs(cost),
-        reasons=", ".join(devserver.approval_reasons or []),
-        asked=_filled(_("%(age)s ago"), age=timesince(devserver.created_at)),
-        decide=decide_forms(context, devserver, next_url),
     )
