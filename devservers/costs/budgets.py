@@ -19,7 +19,7 @@ from devservers.costs.estimates import Estimate
 from devservers.costs.money import Money
 from devservers.costs.months import month_bounds
 from devservers.costs.prices import PriceBook
-from devservers.models import FINAL_STATUSES, BillingTally, DevServer, Team, TeamPolicy
+from devservers.models import FINAL_STATUSES, BillingTally, DevServer, Membership, Team, TeamPolicy
 
 ALERT_PERCENTS = (100, 80)
 UNKNOWN_PRICE_REASON = gettext_noop("price unknown, so the budget cannot be checked")
@@ -202,28 +202,41 @@ def budget_alerts(
 ) -> list[BudgetAlert]:
     """Budgets of these teams (and of their members) that this month's spend has taken to 80% or 100%;
     the spend of every team with a budget summed at once, per currency."""
-    budgeted = [
-        team
-        for team in teams.select_related("policy").prefetch_related("accounts", "memberships__user")
-        if getattr(team, "policy", None) is not None
-        and (team.policy.monthly_budget is not None or team.policy.member_monthly_budget is not None)
-    ]
-    currencies = {team.pk: sorted({account.currency for account in team.accounts.all()}) for team in budgeted}
+    with_budget = Q(policy__monthly_budget__isnull=False) | Q(policy__member_monthly_budget__isnull=False)
+    budgeted = list(teams.filter(with_budget).select_related("policy"))
+    if not budgeted:
+        return []
+    team_ids = [team.pk for team in budgeted]
+    # Names and currencies as plain values: a model for each account and member costs more than the sums.
+    currencies: dict[int, set[str]] = {team_id: set() for team_id in team_ids}
+    for team_id, currency in Team.accounts.through.objects.filter(team_id__in=team_ids).values_list(
+        "team_id", "cloudaccount__currency"
+    ):
+        currencies[team_id].add(currency)
+    members: dict[int, list[tuple[int, str]]] = {team_id: [] for team_id in team_ids}
+    memberships = Membership.objects.filter(team_id__in=team_ids).order_by("pk")
+    for team_id, user_id, username in memberships.values_list("team_id", "user_id", "user__username"):
+        members[team_id].append((user_id, username))
     spends: dict[tuple[int, str], TeamSpend] = {}
     for currency in sorted({currency for found in currencies.values() for currency in found}):
-        team_ids = [team_id for team_id, found in currencies.items() if currency in found]
-        found = month_spend_by_team_and_owner(team_ids, currency=currency, now=now, book=book)
+        paying = [team_id for team_id, found in currencies.items() if currency in found]
+        found = month_spend_by_team_and_owner(paying, currency=currency, now=now, book=book)
         for team_id, spend in found.items():
             spends[(team_id, currency)] = spend
     alerts = []
     for team in budgeted:
-        for currency in currencies[team.pk]:
-            alerts += _team_alerts(team, *spends[(team.pk, currency)], currency=currency)
+        for currency in sorted(currencies[team.pk]):
+            alerts += _team_alerts(team, members[team.pk], *spends[(team.pk, currency)], currency=currency)
     return [alert for alert in alerts if alert is not None]
 
 
 def _team_alerts(
-    team: Team, spend: MonthSpend, by_owner: dict[int | None, MonthSpend], *, currency: str
+    team: Team,
+    members: list[tuple[int, str]],
+    spend: MonthSpend,
+    by_owner: dict[int | None, MonthSpend],
+    *,
+    currency: str,
 ) -> list[BudgetAlert | None]:
     policy = team.policy
     alerts = []
@@ -231,8 +244,7 @@ def _team_alerts(
         alerts.append(_alert(_("Team %(team)s") % {"team": team}, team, policy.monthly_budget, spend))
     if policy.member_monthly_budget is not None:
         nothing = MonthSpend(Money(Decimal(0), currency), Money(Decimal(0), currency))
-        for membership in team.memberships.all():
-            whose = _("%(name)s in team %(team)s") % {"name": membership.user.get_username(), "team": team}
-            member_spend = by_owner.get(membership.user_id, nothing)
-            alerts.append(_alert(whose, team, policy.member_monthly_budget, member_spend))
+        for user_id, username in members:
+            whose = _("%(name)s in team %(team)s") % {"name": username, "team": team}
+            alerts.append(_alert(whose, team, policy.member_monthly_budget, by_owner.get(user_id, nothing)))
     return alerts

@@ -35,6 +35,12 @@ def devserver_cost(devserver: DevServer, *, now: datetime) -> RowCost:
     return row_costs([devserver], since=devserver.created_at, now=now)[devserver.pk]
 
 
+def billing_now(rows: Iterable[DevServer], *, now: datetime, book: PriceBook | None = None) -> dict[int, RowCost]:
+    """Each row's price per hour and whether it bills now, as a table's cost cell shows them: no
+    spend, so only prepaid rows read their history."""
+    return row_costs(rows, since=now, now=now, book=book)
+
+
 @dataclass(frozen=True)
 class PendingCost:
     estimate: Estimate
@@ -90,7 +96,7 @@ class CostTotals:
     by_team: list[CostLine]
     by_owner: list[CostLine]
     by_flavor: list[CostLine]
-    costs: dict[int, RowCost]  # each shown row's, for its table cell
+    costs: dict[int, RowCost]  # what each shown row bills now, for its table cell (`billing_now`)
 
     @property
     def by(self) -> list[tuple[str, list[CostLine]]]:
@@ -145,5 +151,5 @@ def cost_totals(
         by_team=by["team"].lines(),
         by_owner=by["owner"].lines(),
         by_flavor=by["flavor"].lines(),
-        costs=row_costs(shown, since=start, now=now, book=book),
+        costs=billing_now(shown, now=now, book=book),
     )

@@ -105,6 +105,8 @@ def row_rate(devserver: DevServer, prices: FlavorPrices) -> Money:
 
 
 def _status_changes(rows: list[DevServer], *, before: datetime) -> dict[int, list[tuple[datetime, str, str]]]:
+    if not rows:
+        return {}
     changes: dict[int, list[tuple[datetime, str, str]]] = defaultdict(list)
     events = (
         DevServerEvent.objects.filter(devserver__in=[row.pk for row in rows], created_at__lt=before)
@@ -122,10 +124,12 @@ def row_costs(
 ) -> dict[int, RowCost]:
     """Each row's price per hour, whether it bills now, and what it spent between `since` and `now`.
 
-    Three queries whatever the number of rows: the rows, their status events, the catalogue (none
-    when the caller's `book` has read it already)."""
+    Three queries whatever the number of rows: the rows, their status events (none when `since` is
+    `now` and no row is prepaid), the catalogue (none when the caller's `book` has read it already)."""
     rows = list(rows)
-    changes = _status_changes(rows, before=now)
+    # Only a prepaid row's period, or time billed before now, needs the row's history (as in
+    # `aggregates`); a window that ends where it starts asks what bills now and at what rate.
+    changes = _status_changes([row for row in rows if row.charging_mode == PRE_PAID or since < now], before=now)
     prices_by_currency: dict[str, dict[str, FlavorPrices]] = {}
     for currency in {row.account.currency for row in rows}:
         names = [row.flavor for row in rows if row.account.currency == currency]

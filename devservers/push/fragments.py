@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from devservers import live, selectors
-from devservers.costs.selectors import devserver_cost
+from devservers.costs.selectors import billing_now
 from devservers.instances import listing
 from devservers.instances.views import detail_context
 from devservers.push.channel import Change
@@ -130,7 +130,7 @@ def review_page(request: HttpRequest) -> PushPage:
         parts = [_token(user, access.review_access(user).live_scopes())]
         rows = list(filterset.qs.filter(pk__in=change.ids))
         now = timezone.now()
-        costs = {"costs": {row.pk: devserver_cost(row, now=now) for row in rows}}
+        costs = {"costs": billing_now(rows, now=now)}
         table = [
             render_to_string(
                 "devservers/review.html#row",

@@ -384,6 +384,49 @@ def test_review_totals_cost_per_hour_by_team_owner_and_flavor_and_this_months_sp
     assert "spent this month so far" in box
 
 
+def _row_cost_cell(page: str, name: str) -> str:
+    row = page.split(f">{name}</a>")[1].split("</tr>")[0]
+    return row.split('data-testid="row-cost">')[1].split("</td>")[0]
+
+
+@pytest.mark.django_db
+def test_each_review_row_shows_what_it_bills_now(team, owner, teammate, account):
+    """A pay-per-use row bills by its status alone; a prepaid one, stopped or not, while the period
+    that began when the cloud first held it lasts, which only its history tells."""
+    price_the_catalogue()
+    now = timezone.now()
+    set_prices(CPU_FLAVOR, "0.45", "720.00")
+    prepaid = {"charging_mode": "PRE_PAID", "period_type": "MONTH", "period_num": 1}
+    make_devserver(owner, account, team=team, name="running")
+    make_devserver(owner, account, team=team, name="stopped", status="STOPPED")
+    # Asked for 40 days ago, approved and made 2 days ago: its month began then, not when it was asked.
+    waited = 38 * 24
+    for name, days_ago in [("in-period", 40), ("period-over", 78)]:
+        with_history(
+            make_devserver(owner, account, team=team, name=name, status="STOPPED", **prepaid),
+            now - datetime.timedelta(days=days_ago),
+            [
+                (0, "", "AWAITING_APPROVAL"),
+                (waited, "AWAITING_APPROVAL", "CREATING"),
+                (waited + 0.1, "CREATING", "RUNNING"),
+                (waited + 1, "RUNNING", "STOPPED"),
+            ],
+        )
+    make_devserver(owner, account, team=team, name="never-made", status="QUEUED", **prepaid)
+
+    page = logged_in(teammate).get(reverse("devservers:review")).content.decode()
+
+    names = ("running", "stopped", "in-period", "period-over", "never-made")
+    cells = {name: _row_cost_cell(page, name) for name in names}
+    assert cells == {
+        "running": "0.45 CNY",
+        "stopped": '<span class="muted">not billing</span>',
+        "in-period": "1.00 CNY",
+        "period-over": '<span class="muted">not billing</span>',
+        "never-made": '<span class="muted">not billing</span>',
+    }
+
+
 @pytest.mark.django_db
 def test_the_csv_carries_each_rows_cost_per_hour_and_spend_this_month(team, owner, teammate, account):
     price_the_catalogue()
