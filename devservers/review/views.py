@@ -1,6 +1,8 @@
 """The team admin's review page, its CSV export, and the audit trail: who may ask, which filters
 apply, and the whole page or, for HTMX, only the results."""
 
+from datetime import datetime
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -93,6 +95,31 @@ def _hidden_field_notices(form: forms.Form) -> list[str]:
 # The review page ---------------------------------------------------------------------------------------
 
 
+def _asks_for_the_queue(request: HttpRequest) -> bool:
+    """The whole page, and the live poll, show the approval queue and the alerts; a fragment that
+    answers a filter, a sort or a page of rows leaves them as they are, since none of those changes them."""
+    return not _fragment_wanted(request) or "v" in request.GET
+
+
+def _queue_context(reviewer: ReviewAccess, request: HttpRequest, *, now: datetime, book: PriceBook) -> dict:
+    pending = _page_of(
+        queued_rows(selectors.pending_approvals_in(reviewer.team_ids)),
+        request.GET.get("pending_page"),
+        per_page=PENDING_PAGE_SIZE,
+        count=kept.awaiting_approval(reviewer),
+    )
+    schedules = schedule_alerts(reviewer.scope(), now=now)
+    return {
+        "with_queue": True,
+        "pending": pending,
+        "pending_costs": pending_costs(pending.object_list, now=now, book=book),
+        # No email or notification system yet: the team's admins are told here.
+        "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
+        "lifetime_ending": schedules.lifetime_ending,
+        "failed_schedules": schedules.failed,
+    }
+
+
 def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     # The token is taken before the rows are read, so a change in between makes the next poll answer.
     live_token = live.view_token(user_id=request.user.pk, scopes=reviewer.live_scopes())
@@ -102,18 +129,16 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     requested_page = request.GET.get("page")
     # When each shown row entered its status, for its progress note: in the page's own query.
     page = _page_of(
-        progress.with_status_since(shown_rows(rows)), requested_page, per_page=REVIEW_PAGE_SIZE, count=totals.total
+        progress.with_status_since(shown_rows(rows)),
+        requested_page,
+        per_page=REVIEW_PAGE_SIZE,
+        count=totals.total,
     )
     now = timezone.now()
-    pending = _page_of(
-        queued_rows(selectors.pending_approvals_in(reviewer.team_ids)),
-        request.GET.get("pending_page"),
-        per_page=PENDING_PAGE_SIZE,
-        count=kept.awaiting_approval(reviewer),
-    )
-    schedules = schedule_alerts(reviewer.scope(), now=now)
     book = PriceBook()  # the queue, the totals, the shown rows and the budgets read the catalogue once
+    queue = _queue_context(reviewer, request, now=now, book=book) if _asks_for_the_queue(request) else {}
     return {
+        **queue,
         "form": filterset.form,
         "query": valid_query(filterset),
         "page": page,
@@ -123,8 +148,6 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
         "notices": _hidden_field_notices(filterset.form) + _page_notice(requested_page, page),
         "show_team": filterset.has_several_teams or reviewer.every_row,
         "live_token": live_token,
-        "pending": pending,
-        "pending_costs": pending_costs(pending.object_list, now=now, book=book),
         "costs": cost_totals(
             rows,
             now=now,
@@ -132,10 +155,6 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
             kept=kept.billing_ledger_rows(filterset, reviewer),
             book=book,
         ),
-        # No email or notification system yet: the team's admins are told here.
-        "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
-        "lifetime_ending": schedules.lifetime_ending,
-        "failed_schedules": schedules.failed,
         "now": now,
         # The context processor would ask the database again for what the access already says.
         "nav_is_team_admin": reviewer.is_team_admin,

@@ -248,6 +248,8 @@ def test_the_review_pages_queue_refreshes_with_its_results_and_keeps_a_typed_rea
         )
     poll = admin.get(reverse("devservers:review"), {"v": token}, HTTP_HX_REQUEST="true").content.decode()
 
+    # The queue comes along only as an out-of-band swap of its own section, with the alerts.
+    assert poll.count("pending-heading") == 2 and 'id="review-alerts" aria-label' in poll
     queue = poll.split('id="pending-queue"')[1].split("</section>")[0]
     assert 'hx-swap-oob="true"' in queue and "late-gpu" in queue
     assert 'hx-preserve="true"' in queue.split('id="reason-')[1].split(">")[0]
