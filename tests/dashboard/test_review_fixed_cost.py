@@ -9,8 +9,9 @@ from django import forms
 from django.db import connection
 from django.db.models import Count, Sum
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy
 
 from devservers.models import AWAITING_APPROVAL, NOT_HOLDING_STATUSES, DevServer, Membership, Team
@@ -18,6 +19,7 @@ from devservers.review import choices, widgets
 from devservers.review.access import review_access
 from devservers.review.totals import review_totals
 from devservers.schedules.selectors import schedule_alerts
+from devservers.templatetags import review_rows
 from tests.fixtures.dashboard import logged_in
 from tests.fixtures.world import GPU_FLAVOR, make_devserver
 
@@ -226,3 +228,15 @@ def test_the_team_filter_reads_no_team_and_says_what_a_model_choice_says(teammat
     error = page.split('id="filter-error-team">')[1].split("</span>")[0]
     assert error == str(forms.ModelChoiceField.default_error_messages["invalid_choice"])
     assert f'<option value="{second.pk}">vision</option>' in page
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/dashboard/"])
+@pytest.mark.parametrize("view_name", ["devservers:detail", "devservers:decide"])
+def test_a_rows_url_is_the_one_reverse_gives(view_name, script_prefix):
+    """The rows' links are reversed once per view and prefix, then given each row's id."""
+    set_script_prefix(script_prefix)
+    try:
+        for pk in (1, 7, 42, 2_147_483_646, 9_000_000_001):
+            assert review_rows._row_url(view_name, pk) == escape(reverse(view_name, args=[pk]))
+    finally:
+        set_script_prefix("/")
