@@ -9,13 +9,12 @@ from html import escape
 from django import template
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import timesince_filter as timesince
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from devservers.templatetags.devservers_extras import status_badge
+from devservers.templatetags.devservers_extras import row_url, status_badge
 
 register = template.Library()
 
@@ -27,21 +26,6 @@ def _e(value: object) -> str:
 
 def _filled(translated: str, **values: object) -> str:
     return translated % {name: _e(value) for name, value in values.items()}
-
-
-# A row's id in a URL reversed once per view and script prefix, then put in place of this mark: a
-# page reverses 65 of them, each costing more than the rest of its cell.
-_ID_MARK = 2_147_483_647
-
-
-@lru_cache(maxsize=32)
-def _url_with_mark(view_name: str, script_prefix: str) -> str:
-    return reverse(view_name, args=[_ID_MARK])
-
-
-def _row_url(view_name: str, pk: int) -> str:
-    """`reverse(view_name, args=[pk])`, escaped."""
-    return _e(_url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk))))
 
 
 @lru_cache(maxsize=32)
@@ -91,7 +75,7 @@ def review_cells(devserver, row_costs: dict, show_team: bool) -> SafeString:
         else f'<span class="muted">{words["not billing"]}</span>'
     )
     cells = [
-        f'<td><a href="{_row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a>{imported}</td>',
+        f'<td><a href="{row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a>{imported}</td>',
         f"<td>{status_badge(devserver)}</td>",
         f"<td>{_e(devserver.owner_name) if devserver.owner_name else words['unknown']}</td>",
         f"<td>{_e(devserver.flavor)}{accelerators}</td>",
@@ -108,7 +92,7 @@ def decide_forms(context: template.Context, devserver, next_url: str) -> SafeStr
     """A request's approve and decline forms: `_decide.html`, and each row of the review page's queue."""
     words = _words(get_language())
     csrf = _csrf_input(context)
-    action = _row_url("devservers:decide", devserver.pk)
+    action = row_url("devservers:decide", devserver.pk)
     approve = _filled(_("Approve %(name)s"), name=devserver.name)
     next_url = _e(next_url)
     return mark_safe(
@@ -153,7 +137,7 @@ def pending_row(context: template.Context, devserver, pending_costs: dict, next_
     asked = _filled(_("%(age)s ago"), age=timesince(devserver.created_at))
     return mark_safe(
         f'<tr id="pending-{devserver.pk}">\n'
-        f'        <td><a href="{_row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a></td>\n'
+        f'        <td><a href="{row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a></td>\n'
         f"        <td>{_e(devserver.owner_name or '')}</td>\n"
         f"        <td>{_e(devserver.team)}</td>\n"
         f"        <td>{_e(devserver.flavor)}{accelerators}</td>\n"

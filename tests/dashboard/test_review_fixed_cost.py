@@ -19,7 +19,7 @@ from devservers.review import choices, widgets
 from devservers.review.access import review_access
 from devservers.review.totals import review_totals
 from devservers.schedules.selectors import schedule_alerts
-from devservers.templatetags import review_rows
+from devservers.templatetags import devservers_extras
 from tests.fixtures.dashboard import logged_in
 from tests.fixtures.world import GPU_FLAVOR, make_devserver
 
@@ -231,12 +231,12 @@ def test_the_team_filter_reads_no_team_and_says_what_a_model_choice_says(teammat
 
 
 @pytest.mark.parametrize("script_prefix", ["/", "/dashboard/"])
-@pytest.mark.parametrize("view_name", ["devservers:detail", "devservers:decide"])
+@pytest.mark.parametrize("view_name", ["devservers:detail", "devservers:decide", "devservers:action"])
 def test_a_rows_url_is_the_one_reverse_gives(view_name, script_prefix):
     """The rows' links are reversed once per view and prefix, then given each row's id."""
     set_script_prefix(script_prefix)
     try:
         for pk in (1, 7, 42, 2_147_483_646, 9_000_000_001):
-            assert review_rows._row_url(view_name, pk) == escape(reverse(view_name, args=[pk]))
+            assert devservers_extras.row_url(view_name, pk) == escape(reverse(view_name, args=[pk]))
     finally:
         set_script_prefix("/")
