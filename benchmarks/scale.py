@@ -57,6 +57,9 @@ PAGES = [
     ("list rows fragment", "superuser", "/devservers/rows/", True),
     ("review", "admin", "/devservers/review/", False),
     ("review fragment", "admin", "/devservers/review/?status=RUNNING", True),
+    # The live poll's answer once something changed (its token is stale): the results, the approval
+    # queue and the alerts; a filter's fragment above leaves the queue and alerts as they are.
+    ("review poll fragment, stale token", "admin", "/devservers/review/?v=stale", True),
     ("review, sort by name", "admin", "/devservers/review/?sort=name", False),
     ("review, sort by owner", "admin", "/devservers/review/?sort=owner", False),
     ("review, rare name search", "admin", "/devservers/review/?q=scale-0000", True),
