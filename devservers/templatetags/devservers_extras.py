@@ -1,18 +1,18 @@
+import html
 from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import date as date_format
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from devservers.instances.progress import Progress, progress_of
 from devservers.models import status_label
 from devservers.models.audit import audit_outcome_label
-from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, can_ask, delete_stops_first
+from devservers.provisioning.lifecycle import delete_stops_first
 
 register = template.Library()
 
@@ -27,13 +27,19 @@ def _url_with_mark(view_name: str, script_prefix: str) -> str:
     return reverse(view_name, args=[_ID_MARK])
 
 
-def row_url(view_name: str, pk: int) -> str:
+def escaped(value: object) -> str:
+    """`conditional_escape`, without the lazy-string checks it makes on every call: for rows put
+    together as plain strings, a page's hundreds of values."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
+def row_url(view_name: str, pk: int) -> SafeString:
     """`reverse(view_name, args=[pk])`, escaped."""
-    return escape(_url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk))))
+    return mark_safe(escaped(_url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk)))))
 
 
 @register.filter
-def detail_url(pk: int) -> str:
+def detail_url(pk: int) -> SafeString:
     """A row's detail page: `{% url 'devservers:detail' pk %}`, for pages of rows."""
     return row_url("devservers:detail", pk)
 
@@ -119,73 +125,6 @@ def status_badge(devserver, *, next_try: bool = True) -> SafeString:
 def delete_stops_first_filter(status: str) -> bool:
     """A delete asked in this status stops the server first."""
     return delete_stops_first(status)
-
-
-def lifecycle_actions(devserver) -> list[tuple[object, bool]]:
-    """Every action, with whether the server's status allows it now (the buttons show both)."""
-    return [(action, can_ask(action, devserver.status)) for action in LIFECYCLE_ACTIONS.values()]
-
-
-@lru_cache(maxsize=256)
-def _when_possible(action_name: str, language: str | None) -> str:
-    # `language` keys the cache: the statuses' labels are translated.
-    action = LIFECYCLE_ACTIONS[action_name]
-    return str(_("%(action)s is possible when the server is %(statuses)s")) % {
-        "action": action.label,
-        "statuses": action.allowed_labels,
-    }
-
-
-def _action_button(action_name: str, allowed: bool, name: str) -> SafeString:
-    action = LIFECYCLE_ACTIONS[action_name]
-    label = str(action.label)
-    title = _("%(action)s %(name)s") % {"action": label, "name": name}
-    confirm = (
-        format_html(
-            ' data-confirm="{}"',
-            _("%(action)s %(name)s? Unsaved work on it will be lost.") % {"action": label, "name": name},
-        )
-        if action_name in ("stop", "reboot")
-        else ""
-    )
-    return format_html(
-        '<button type="submit" name="action" value="{name}" class="button small{danger}"{state} '
-        'data-action="{name}"{confirm}>{label}</button>',
-        name=action_name,
-        danger=" danger" if action_name == "delete" else "",
-        state=format_html(' title="{}"', title)
-        if allowed
-        else format_html(' disabled title="{}"', _when_possible(action_name, get_language())),
-        confirm=confirm,
-        label=label,
-    )
-
-
-@register.simple_tag(takes_context=True)
-def row_actions(context: template.Context, devserver, next_url: str) -> SafeString:
-    """A server's start, stop, reboot and delete buttons in their form, each disabled with the reason
-    where its status does not allow it. Written here rather than as an included template: the list
-    renders it for up to 50 rows, and the include cost ten times as much."""
-    csrf_token = context.get("csrf_token")
-    buttons = format_html_join(
-        "\n",
-        "{}",
-        (
-            (_action_button(action.name, allowed, devserver.name),)
-            for action, allowed in lifecycle_actions(devserver)
-        ),
-    )
-    return format_html(
-        '<form method="post" action="{url}" class="row-actions" aria-label="{aria}">{csrf}\n'
-        '  <input type="hidden" name="next" value="{next_url}">\n{buttons}\n</form>',
-        url=row_url("devservers:action", devserver.pk),
-        aria=_("Actions for %(name)s") % {"name": devserver.name},
-        csrf=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token)
-        if csrf_token and csrf_token != "NOTPROVIDED"
-        else "",
-        next_url=next_url,
-        buttons=buttons,
-    )
 
 
 @register.filter

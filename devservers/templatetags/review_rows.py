@@ -4,7 +4,6 @@ strings, each value escaped once, and each language's fixed words are translated
 `format_html`, called a dozen times a row, cost more than the rows' data."""
 
 from functools import lru_cache
-from html import escape
 
 from django import template
 from django.template.defaultfilters import date as date_format
@@ -14,18 +13,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from devservers.templatetags.devservers_extras import row_url, status_badge
+from devservers.templatetags.devservers_extras import escaped, row_url, status_badge
 
 register = template.Library()
 
 
-def _e(value: object) -> str:
-    """`conditional_escape`, without the lazy-string checks it makes on every call."""
-    return value.__html__() if hasattr(value, "__html__") else escape(str(value))
-
-
 def _filled(translated: str, **values: object) -> str:
-    return translated % {name: _e(value) for name, value in values.items()}
+    return translated % {name: escaped(value) for name, value in values.items()}
 
 
 @lru_cache(maxsize=32)
@@ -42,7 +36,7 @@ def _words(language: str | None) -> dict[str, str]:
         "reason placeholder": _("Reason the requester sees"),
         "decline": _("Decline"),
     }
-    return {key: _e(word) for key, word in words.items()}
+    return {key: escaped(word) for key, word in words.items()}
 
 
 def _csrf_input(context: template.Context) -> str:
@@ -50,7 +44,7 @@ def _csrf_input(context: template.Context) -> str:
     csrf_token = context.get("csrf_token")
     if not csrf_token or csrf_token == "NOTPROVIDED":
         return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(csrf_token)}">'
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">'
 
 
 def _accelerators(count: int) -> str:
@@ -70,18 +64,18 @@ def review_cells(devserver, row_costs: dict, show_team: bool) -> SafeString:
     )
     billing = words["prepaid"] if devserver.charging_mode == "PRE_PAID" else words["pay-per-use"]
     rate = (
-        _e(cost.rate)
+        escaped(cost.rate)
         if getattr(cost, "billing_now", False)
         else f'<span class="muted">{words["not billing"]}</span>'
     )
     cells = [
-        f'<td><a href="{row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a>{imported}</td>',
+        f'<td><a href="{row_url("devservers:detail", devserver.pk)}">{escaped(devserver.name)}</a>{imported}</td>',
         f"<td>{status_badge(devserver)}</td>",
-        f"<td>{_e(devserver.owner_name) if devserver.owner_name else words['unknown']}</td>",
-        f"<td>{_e(devserver.flavor)}{accelerators}</td>",
-        f'<td title="{_e(date_format(timezone.localtime(devserver.created_at), "c"))}">'
-        f"{_e(timesince(devserver.created_at))}</td>",
-        f"<td>{_e(devserver.team or '—')}</td>" if show_team else "",
+        f"<td>{escaped(devserver.owner_name) if devserver.owner_name else words['unknown']}</td>",
+        f"<td>{escaped(devserver.flavor)}{accelerators}</td>",
+        f'<td title="{escaped(date_format(timezone.localtime(devserver.created_at), "c"))}">'
+        f"{escaped(timesince(devserver.created_at))}</td>",
+        f"<td>{escaped(devserver.team or '—')}</td>" if show_team else "",
         f"<td>{billing}</td>",
         f'<td data-testid="row-cost">{rate}</td>',
     ]
@@ -94,7 +88,7 @@ def decide_forms(context: template.Context, devserver, next_url: str) -> SafeStr
     csrf = _csrf_input(context)
     action = row_url("devservers:decide", devserver.pk)
     approve = _filled(_("Approve %(name)s"), name=devserver.name)
-    next_url = _e(next_url)
+    next_url = escaped(next_url)
     return mark_safe(
         '<div class="decide">\n'
         f'  <form method="post" action="{action}" class="inline">{csrf}\n'
@@ -137,15 +131,15 @@ def pending_row(context: template.Context, devserver, pending_costs: dict, next_
     asked = _filled(_("%(age)s ago"), age=timesince(devserver.created_at))
     return mark_safe(
         f'<tr id="pending-{devserver.pk}">\n'
-        f'        <td><a href="{row_url("devservers:detail", devserver.pk)}">{_e(devserver.name)}</a></td>\n'
-        f"        <td>{_e(devserver.owner_name or '')}</td>\n"
-        f"        <td>{_e(devserver.team)}</td>\n"
-        f"        <td>{_e(devserver.flavor)}{accelerators}</td>\n"
+        f'        <td><a href="{row_url("devservers:detail", devserver.pk)}">{escaped(devserver.name)}</a></td>\n'
+        f"        <td>{escaped(devserver.owner_name or '')}</td>\n"
+        f"        <td>{escaped(devserver.team)}</td>\n"
+        f"        <td>{escaped(devserver.flavor)}{accelerators}</td>\n"
         "        \n"
-        f'        <td data-testid="estimate">{_e(estimate.summary) if estimate is not None else ""}</td>\n'
+        f'        <td data-testid="estimate">{escaped(estimate.summary) if estimate is not None else ""}</td>\n'
         f'        <td data-testid="requester-runs">{_requester_runs(cost, words)}</td>\n'
         "        \n"
-        f"        <td>{_e(', '.join(devserver.approval_reasons or []))}</td>\n"
+        f"        <td>{escaped(', '.join(devserver.approval_reasons or []))}</td>\n"
         f"        <td>{asked}</td>\n"
         f"        <td>{decide_forms(context, devserver, next_url)}\n</td>\n"
         "      </tr>"
