@@ -65,6 +65,7 @@ PAGES = [
     ("review, rare name search", "admin", "/devservers/review/?q=scale-0000", True),
     ("approval queue, page 2", "admin", "/devservers/review/?pending_page=2", False),
     ("review", "superuser", "/devservers/review/", False),
+    ("review, sort by owner", "superuser", "/devservers/review/?sort=owner", False),
     ("review fragment", "superuser", "/devservers/review/?sort=-age", True),
 ]
 # The done-when: a member of a team of this many rows (more rows added to team 0 after the sizes).
