@@ -5,7 +5,7 @@ from django import template
 from django.template.defaultfilters import date as date_format
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape, format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,16 @@ def escaped(value: object) -> str:
 
 def row_url(view_name: str, pk: int) -> SafeString:
     """`reverse(view_name, args=[pk])`, escaped."""
-    return mark_safe(escaped(_url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk)))))
+    url = _url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk)))
+    return mark_safe(escaped(url))
+
+
+def csrf_input(context: template.Context) -> SafeString:
+    """`{% csrf_token %}`, for the rows' forms written in Python."""
+    csrf_token = context.get("csrf_token")
+    if not csrf_token or csrf_token == "NOTPROVIDED":
+        return mark_safe("")
+    return mark_safe(f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">')
 
 
 @register.filter
@@ -52,7 +61,7 @@ def errors_for(form, field_name: str) -> list[str]:
 
 def filled(translated: str, **values: object) -> SafeString:
     """`{% blocktranslate %}` in Python: the translation as written, its values escaped."""
-    return mark_safe(translated % {name: conditional_escape(value) for name, value in values.items()})
+    return mark_safe(translated % {name: escaped(value) for name, value in values.items()})
 
 
 def _progress_note(progress: Progress | None, *, next_try: bool) -> SafeString:

@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, LifecycleAction, can_ask
-from devservers.templatetags.devservers_extras import escaped, row_url, status_badge
+from devservers.templatetags.devservers_extras import csrf_input, escaped, row_url, status_badge
 
 register = template.Library()
 
@@ -60,13 +60,6 @@ def _action_button(action: LifecycleAction, allowed: bool, name: str) -> str:
     )
 
 
-def _csrf_input(context: template.Context) -> str:
-    csrf_token = context.get("csrf_token")
-    if not csrf_token or csrf_token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">'
-
-
 @register.simple_tag(takes_context=True)
 def row_actions(context: template.Context, devserver, next_url: str) -> SafeString:
     """A server's start, stop, reboot and delete buttons in their form, each disabled with the reason
@@ -78,7 +71,7 @@ def row_actions(context: template.Context, devserver, next_url: str) -> SafeStri
     aria = _("Actions for %(name)s") % {"name": devserver.name}
     return mark_safe(
         f'<form method="post" action="{row_url("devservers:action", devserver.pk)}" class="row-actions" '
-        f'aria-label="{escaped(aria)}">{_csrf_input(context)}\n'
+        f'aria-label="{escaped(aria)}">{csrf_input(context)}\n'
         f'  <input type="hidden" name="next" value="{escaped(next_url)}">\n{buttons}\n</form>'
     )
 

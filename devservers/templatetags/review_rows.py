@@ -13,13 +13,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from devservers.templatetags.devservers_extras import escaped, row_url, status_badge
+from devservers.templatetags.devservers_extras import csrf_input, escaped, filled, row_url, status_badge
 
 register = template.Library()
-
-
-def _filled(translated: str, **values: object) -> str:
-    return translated % {name: escaped(value) for name, value in values.items()}
 
 
 @lru_cache(maxsize=32)
@@ -39,16 +35,8 @@ def _words(language: str | None) -> dict[str, str]:
     return {key: escaped(word) for key, word in words.items()}
 
 
-def _csrf_input(context: template.Context) -> str:
-    """`{% csrf_token %}`."""
-    csrf_token = context.get("csrf_token")
-    if not csrf_token or csrf_token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escaped(csrf_token)}">'
-
-
 def _accelerators(count: int) -> str:
-    return _filled(ngettext("%(count)s accelerator", "%(count)s accelerators", count), count=count)
+    return filled(ngettext("%(count)s accelerator", "%(count)s accelerators", count), count=count)
 
 
 @register.simple_tag
@@ -85,9 +73,9 @@ def review_cells(devserver, row_costs: dict, show_team: bool) -> SafeString:
 def decide_forms(context: template.Context, devserver, next_url: str) -> SafeString:
     """A request's approve and decline forms: `_decide.html`, and each row of the review page's queue."""
     words = _words(get_language())
-    csrf = _csrf_input(context)
+    csrf = csrf_input(context)
     action = row_url("devservers:decide", devserver.pk)
-    approve = _filled(_("Approve %(name)s"), name=devserver.name)
+    approve = filled(_("Approve %(name)s"), name=devserver.name)
     next_url = escaped(next_url)
     return mark_safe(
         '<div class="decide">\n'
@@ -118,7 +106,7 @@ def _requester_runs(cost, words: dict[str, str]) -> str:
     translated = ngettext(
         "%(count)s server, %(rate)s per hour", "%(count)s servers, %(rate)s per hour", running
     )
-    return _filled(translated, count=running, rate=cost.requester_per_hour)
+    return filled(translated, count=running, rate=cost.requester_per_hour)
 
 
 @register.simple_tag(takes_context=True)
@@ -128,7 +116,7 @@ def pending_row(context: template.Context, devserver, pending_costs: dict, next_
     cost = pending_costs.get(devserver.pk) if isinstance(pending_costs, dict) else None
     estimate = getattr(cost, "estimate", None)
     accelerators = f" ({_accelerators(devserver.accelerator_count)})" if devserver.accelerator_count else ""
-    asked = _filled(_("%(age)s ago"), age=timesince(devserver.created_at))
+    asked = filled(_("%(age)s ago"), age=timesince(devserver.created_at))
     return mark_safe(
         f'<tr id="pending-{devserver.pk}">\n'
         f'        <td><a href="{row_url("devservers:detail", devserver.pk)}">{escaped(devserver.name)}</a></td>\n'
