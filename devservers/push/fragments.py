@@ -14,12 +14,15 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from devservers import live, selectors
+from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import billing_now
-from devservers.instances import listing
+from devservers.instances import listing, progress
 from devservers.instances.views import detail_context
 from devservers.push.channel import Change
 from devservers.review import access, kept
-from devservers.review.filtersets import ReviewFilterSet
+from devservers.review.filtersets import ReviewFilterSet, valid_query
+from devservers.review.queue import queue_context
+from devservers.review.rows import shown_rows
 from devservers.review.totals import review_totals
 
 
@@ -67,11 +70,13 @@ def list_page(request: HttpRequest) -> PushPage:
         team_ids = listing.team_ids_of(user)  # access as it is now, not as it was when the page opened
         parts = [_token(user, listing.live_scopes(user, filters.scope, team_ids))]
         scoped = listing.scoped_rows(user, filters.scope, team_ids)
+        # With when each row entered its status, for its progress note, as the page reads its rows.
         rows = list(
-            listing.filtered(scoped, filters)
-            .filter(pk__in=change.ids)
-            .select_related("owner", "account", "team")
-            .order_by("id")
+            progress.with_status_since(
+                listing.filtered(scoped, filters)
+                .filter(pk__in=change.ids)
+                .select_related("owner", "account", "team")
+            ).order_by("id")
         )
         actionable = listing.actionable_ids(user, rows)
         table: list[str] = []
@@ -127,8 +132,10 @@ def review_page(request: HttpRequest) -> PushPage:
     show_team = filterset.has_several_teams or user.is_superuser
 
     def render(change: Change) -> str:
-        parts = [_token(user, access.review_access(user).live_scopes())]
-        rows = list(filterset.qs.filter(pk__in=change.ids))
+        current = access.review_access(user)  # access as it is now, not as it was when the page opened
+        parts = [_token(user, current.live_scopes())]
+        # The page's own columns and progress notes (when each row entered its status).
+        rows = list(progress.with_status_since(shown_rows(filterset.qs.filter(pk__in=change.ids))))
         now = timezone.now()
         costs = {"costs": billing_now(rows, now=now)}
         table = [
@@ -144,6 +151,11 @@ def review_page(request: HttpRequest) -> PushPage:
             totals = review_totals(filterset.qs, kept.status_tally_rows(filterset, reviewer))
             context = {"totals": totals, "oob": True}
             parts.append(render_to_string("devservers/review.html#totals_line", context, request))
+            # A request asked, decided or gone, and the month's spend, move the queue and the alerts.
+            queue = {**queue_context(current, request.GET, now=now, book=PriceBook()), "oob": True}
+            queue["query"] = valid_query(filterset)
+            for partial in ("alerts", "pending"):
+                parts.append(render_to_string(f"devservers/review.html#{partial}", queue, request))
         return "\n".join(parts)
 
     return PushPage(scopes=reviewer.live_scopes(), render=_fresh(render))

@@ -1,13 +1,11 @@
 """The team admin's review page, its CSV export, and the audit trail: who may ask, which filters
 apply, and the whole page or, for HTMX, only the results."""
 
-from datetime import datetime
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,21 +14,20 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from devservers import live, selectors
-from devservers.costs.budgets import budget_alerts
 from devservers.costs.prices import PriceBook
-from devservers.costs.selectors import cost_totals, pending_costs
+from devservers.costs.selectors import cost_totals
 from devservers.instances import progress
 from devservers.review import exports, kept
 from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
-from devservers.review.rows import queued_rows, shown_rows
+from devservers.review.paging import page_of
+from devservers.review.queue import queue_context
+from devservers.review.rows import shown_rows
 from devservers.review.sorting import sort_headers
 from devservers.review.totals import review_totals
-from devservers.schedules.selectors import schedule_alerts
 
 REVIEW_PAGE_SIZE = 25
 AUDIT_PAGE_SIZE = 50
-PENDING_PAGE_SIZE = 20
 
 
 def _fragment_wanted(request: HttpRequest) -> bool:
@@ -53,24 +50,6 @@ def _push_filters(response: HttpResponse, path: str, query: QueryDict, page: Pag
     if page.number > 1:
         query["page"] = str(page.number)
     push_url(response, f"{path}?{query.urlencode()}" if query else path)
-
-
-class _CountedPaginator(Paginator):
-    """A Paginator told how many rows there are: the totals counted them already."""
-
-    def __init__(self, rows: QuerySet, per_page: int, *, count: int) -> None:
-        super().__init__(rows, per_page)
-        self._known_count = count
-
-    @property
-    def count(self) -> int:
-        return self._known_count
-
-
-def _page_of(rows: QuerySet, requested: str | None, *, per_page: int, count: int | None = None) -> Page:
-    """A page of rows; a page number that is not one gives the first page, one past the end the last."""
-    paginator = Paginator(rows, per_page) if count is None else _CountedPaginator(rows, per_page, count=count)
-    return paginator.get_page(requested)
 
 
 def _page_notice(requested: str | None, page: Page) -> list[str]:
@@ -101,25 +80,6 @@ def _asks_for_the_queue(request: HttpRequest) -> bool:
     return not _fragment_wanted(request) or "v" in request.GET
 
 
-def _queue_context(reviewer: ReviewAccess, request: HttpRequest, *, now: datetime, book: PriceBook) -> dict:
-    pending = _page_of(
-        queued_rows(selectors.pending_approvals_in(reviewer.team_ids)),
-        request.GET.get("pending_page"),
-        per_page=PENDING_PAGE_SIZE,
-        count=kept.awaiting_approval(reviewer),
-    )
-    schedules = schedule_alerts(reviewer.scope(), now=now)
-    return {
-        "with_queue": True,
-        "pending": pending,
-        "pending_costs": pending_costs(pending.object_list, now=now, book=book),
-        # No email or notification system yet: the team's admins are told here.
-        "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
-        "lifetime_ending": schedules.lifetime_ending,
-        "failed_schedules": schedules.failed,
-    }
-
-
 def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     # The token is taken before the rows are read, so a change in between makes the next poll answer.
     live_token = live.view_token(user_id=request.user.pk, scopes=reviewer.live_scopes())
@@ -128,7 +88,7 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     totals = review_totals(rows, kept.status_tally_rows(filterset, reviewer))
     requested_page = request.GET.get("page")
     # When each shown row entered its status, for its progress note: in the page's own query.
-    page = _page_of(
+    page = page_of(
         progress.with_status_since(shown_rows(rows)),
         requested_page,
         per_page=REVIEW_PAGE_SIZE,
@@ -136,7 +96,7 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     )
     now = timezone.now()
     book = PriceBook()  # the queue, the totals, the shown rows and the budgets read the catalogue once
-    queue = _queue_context(reviewer, request, now=now, book=book) if _asks_for_the_queue(request) else {}
+    queue = queue_context(reviewer, request.GET, now=now, book=book) if _asks_for_the_queue(request) else {}
     return {
         **queue,
         "form": filterset.form,
@@ -196,7 +156,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=404)
     filterset = AuditFilterSet(request.GET, entries=selectors.audit_entries_for(request.user))
     requested_page = request.GET.get("page")
-    page = _page_of(filterset.qs, requested_page, per_page=AUDIT_PAGE_SIZE)
+    page = page_of(filterset.qs, requested_page, per_page=AUDIT_PAGE_SIZE)
     context = {
         "form": filterset.form,
         "query": valid_query(filterset),

@@ -15,7 +15,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from devservers import history, live
-from devservers.models import DevServer
+from devservers.models import AWAITING_APPROVAL, DevServer
 from devservers.push import fragments
 from devservers.push.channel import Change, channel_name
 from tests.fixtures.dashboard import logged_in
@@ -136,6 +136,42 @@ def test_a_new_row_goes_on_top_of_the_first_page_only(owner, account):
     assert 'hx-swap-oob="afterbegin:#devserver-rows tbody"' in _render_list(owner, change)
     on_an_older_page = _render_list(owner, change, f"?after={row.pk + 100}")
     assert "afterbegin" not in on_an_older_page and 'id="totals"' in on_an_older_page
+
+
+def _render_review(user: User, change: Change, query: str = "") -> str:
+    request = RequestFactory().get(f"/devservers/live/review/{query}")
+    request.user = user
+    return fragments.review_page(request).render(change)
+
+
+def test_a_request_asked_while_the_review_is_open_reaches_its_queue(owner, teammate, account, team):
+    """The queue and the alerts come along when counts may move (a request asked, decided or gone),
+    out of band by their sections' ids; a change that moves no count leaves them as they are."""
+    waiting = make_devserver(owner, account, team=team, name="asked-now", status=AWAITING_APPROVAL)
+    asked = Change(
+        ids=frozenset({waiting.pk}),
+        scopes=frozenset({"all"}),
+        created=frozenset({waiting.pk}),
+        totals_may_change=True,
+    )
+
+    sent = _render_review(teammate, asked, "?status=RUNNING")
+    queue = sent.split('<section id="pending-queue"')[1].split("</section>")[0]
+    assert 'hx-swap-oob="true"' in queue and "asked-now" in queue and 'id="reason-' in queue
+    assert '<section id="review-alerts"' in sent
+    assert f'id="review-row-{waiting.pk}" hx-swap-oob="delete"' in sent  # not a RUNNING row: off this page
+
+    renamed = Change(ids=frozenset({waiting.pk}), scopes=frozenset({"all"}))
+    assert "pending-queue" not in _render_review(teammate, renamed)
+
+
+def test_a_pushed_changing_row_keeps_its_progress_note(owner, teammate, account, team):
+    row = make_devserver(owner, account, team=team, name="coming-up", status="QUEUED")
+    history.set_status(row, "CREATING")
+    change = Change(ids=frozenset({row.pk}), scopes=frozenset({"all"}), totals_may_change=True)
+
+    for sent in (_render_list(owner, change), _render_review(teammate, change)):
+        assert 'data-testid="progress"' in sent and "Usually takes" in sent
 
 
 def test_the_stream_answers_no_content_under_wsgi_and_pages_there_carry_no_stream(owner, account):
