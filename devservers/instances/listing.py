@@ -146,9 +146,14 @@ class RowsPage:
         return self.newer_cursor is None
 
 
+def with_row_columns(rows: QuerySet[DevServer]) -> QuerySet[DevServer]:
+    """The rows with only what a row of the list shows and decides by (`ROW_FIELDS`)."""
+    return rows.select_related("owner", "team").only(*ROW_FIELDS)
+
+
 def keyset_page(rows: QuerySet[DevServer], params: QueryDict, *, size: int = PAGE_SIZE) -> RowsPage:
     """One page, newest first: `after=<id>` the rows older than it, `before=<id>` the rows newer than it."""
-    rows = rows.select_related("owner", "team").only(*ROW_FIELDS)
+    rows = with_row_columns(rows)
     before = _cursor(params, "before")
     if before is not None:
         found = list(rows.filter(pk__gt=before).order_by("id")[: size + 1])

@@ -3,10 +3,11 @@ index instead of sorting every row it may show (610 ms for a superuser at 100,00
 
 The database keeps the copy, whatever writes: a row written with another owner (save, `update`,
 bulk_create, raw SQL, an owner's deletion setting it to NULL) takes its owner's name, and a renamed
-user's rows take the new one. The indexes are PostgreSQL's only: SQLite's take no NULLS LAST. Both vendors get triggers: PostgreSQL sets the name before the row is
+user's rows take the new one. Both vendors get triggers: PostgreSQL sets the name before the row is
 written, so the statement-level ledger triggers see one write; SQLite, whose triggers cannot change
-the row being written, sets it just after. The rows there are get their names with the table's own
-triggers off, since the ledger's would work out every row's billed time again for no change.
+the row being written, sets it just after. The rows already there get their names with the table's own
+triggers off, since the ledger's would work out every row's billed time again for no change. The
+indexes are PostgreSQL's only: SQLite's take no NULLS LAST.
 """
 
 from django.conf import settings

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from devservers import live, selectors
 from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import billing_now
-from devservers.instances import listing, progress
+from devservers.instances import listing
 from devservers.instances.views import detail_context
 from devservers.push.channel import Change
 from devservers.review import access, kept
@@ -70,13 +70,11 @@ def list_page(request: HttpRequest) -> PushPage:
         team_ids = listing.team_ids_of(user)  # access as it is now, not as it was when the page opened
         parts = [_token(user, listing.live_scopes(user, filters.scope, team_ids))]
         scoped = listing.scoped_rows(user, filters.scope, team_ids)
-        # With when each row entered its status, for its progress note, as the page reads its rows.
+        # Read as the page reads its rows: their columns, and when each entered its status.
         rows = list(
-            progress.with_status_since(
-                listing.filtered(scoped, filters)
-                .filter(pk__in=change.ids)
-                .select_related("owner", "account", "team")
-            ).order_by("id")
+            listing.with_row_columns(listing.filtered(scoped, filters).filter(pk__in=change.ids)).order_by(
+                "id"
+            )
         )
         actionable = listing.actionable_ids(user, rows)
         table: list[str] = []
@@ -134,8 +132,7 @@ def review_page(request: HttpRequest) -> PushPage:
     def render(change: Change) -> str:
         current = access.review_access(user)  # access as it is now, not as it was when the page opened
         parts = [_token(user, current.live_scopes())]
-        # The page's own columns and progress notes (when each row entered its status).
-        rows = list(progress.with_status_since(shown_rows(filterset.qs.filter(pk__in=change.ids))))
+        rows = list(shown_rows(filterset.qs.filter(pk__in=change.ids)))  # as the page reads its rows
         now = timezone.now()
         costs = {"costs": billing_now(rows, now=now)}
         table = [

@@ -16,7 +16,6 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 from devservers import live, selectors
 from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import cost_totals
-from devservers.instances import progress
 from devservers.review import exports, kept
 from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
@@ -87,9 +86,8 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     rows = filterset.qs
     totals = review_totals(rows, kept.status_tally_rows(filterset, reviewer))
     requested_page = request.GET.get("page")
-    # When each shown row entered its status, for its progress note: in the page's own query.
     page = page_of(
-        progress.with_status_since(shown_rows(rows)),
+        shown_rows(rows),
         requested_page,
         per_page=REVIEW_PAGE_SIZE,
         count=totals.total,

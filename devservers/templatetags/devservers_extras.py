@@ -5,7 +5,7 @@ from django import template
 from django.template.defaultfilters import date as date_format
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -17,14 +17,19 @@ from devservers.provisioning.lifecycle import delete_stops_first
 register = template.Library()
 
 
-# A row's id in a URL reversed once per view and script prefix, then put in place of this mark: a
-# page reverses 50 to 100 of them, each costing more than the rest of its cell.
+# URLs reversed once per view and script prefix; a row's id is put in place of this mark: a page
+# reverses 50 to 100 of them, each costing more than the rest of its cell.
 _ID_MARK = 2_147_483_647
 
 
-@lru_cache(maxsize=32)
-def _url_with_mark(view_name: str, script_prefix: str) -> str:
-    return reverse(view_name, args=[_ID_MARK])
+@lru_cache(maxsize=64)
+def _reversed(view_name: str, script_prefix: str, args: tuple[int, ...] = ()) -> str:
+    return reverse(view_name, args=args)
+
+
+def page_url(view_name: str) -> str:
+    """`reverse(view_name)`, reversed once per script prefix."""
+    return _reversed(view_name, get_script_prefix())
 
 
 def escaped(value: object) -> str:
@@ -35,7 +40,7 @@ def escaped(value: object) -> str:
 
 def row_url(view_name: str, pk: int) -> SafeString:
     """`reverse(view_name, args=[pk])`, escaped."""
-    url = _url_with_mark(view_name, get_script_prefix()).replace(str(_ID_MARK), str(int(pk)))
+    url = _reversed(view_name, get_script_prefix(), (_ID_MARK,)).replace(str(_ID_MARK), str(int(pk)))
     return mark_safe(escaped(url))
 
 
@@ -125,7 +130,7 @@ def status_badge(devserver, *, next_try: bool = True) -> SafeString:
     spinner = '<span class="spinner" aria-hidden="true"></span>' if devserver.is_changing else ""
     # Put together as a plain string: `format_html` costs more than the rest of the badge.
     return mark_safe(
-        f'<span class="badge {escape(classes)}" data-testid="status">\n  {spinner}{escape(devserver.status_label)}'
+        f'<span class="badge {escaped(classes)}" data-testid="status">\n  {spinner}{escaped(devserver.status_label)}'
         f"\n</span>{''.join(flags)}{_progress_note(progress_of(devserver), next_try=next_try)}"
     )
 

@@ -8,24 +8,18 @@ from functools import lru_cache
 from django import template
 from django.template.defaultfilters import date as date_format
 from django.template.defaultfilters import timesince_filter as timesince
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, LifecycleAction, can_ask
-from devservers.templatetags.devservers_extras import csrf_input, escaped, row_url, status_badge
+from devservers.templatetags.devservers_extras import csrf_input, escaped, page_url, row_url, status_badge
 
 register = template.Library()
 
 # Actions whose button asks first: they lose the server's unsaved work.
 _CONFIRMED = frozenset({"stop", "reboot"})
-
-
-@lru_cache(maxsize=32)
-def _list_url(script_prefix: str) -> str:
-    return reverse("devservers:list")
 
 
 @lru_cache(maxsize=256)
@@ -90,7 +84,7 @@ def list_cells(context: template.Context, devserver, actionable_ids) -> SafeStri
     team = f' <small class="muted">{escaped(devserver.team)}</small>' if devserver.team else ""
     owner = devserver.owner.get_username() if devserver.owner else ""
     actions = (
-        row_actions(context, devserver, _list_url(get_script_prefix()))
+        row_actions(context, devserver, page_url("devservers:list"))
         if actionable and devserver.cloud_id and not devserver.is_final
         else ""
     )
