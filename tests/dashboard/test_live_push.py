@@ -4,6 +4,7 @@ a page holds only the touched rows its user may see. The browser side is tests/b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -180,3 +181,31 @@ def test_the_stream_answers_no_content_under_wsgi_and_pages_there_carry_no_strea
     assert client.get(reverse("devservers:live-list")).status_code == 204
     page = client.get(reverse("devservers:list")).content.decode()
     assert "sse-connect" not in page and 'id="live-status"' in page and "data-live-poll" in page
+
+
+def _posted_back_to(html: str) -> set[str]:
+    """Where a panel's forms send the browser back to after their POST."""
+    return set(re.findall(r'name="next" value="([^"]*)"', html))
+
+
+def test_the_detail_panels_forms_lead_back_to_the_detail_page_however_the_panel_was_sent(
+    owner, teammate, account, team
+):
+    """The whole page, its poll and its push all render the panel; a button clicked after a live
+    update must lead back to the page, not to the poll's fragment or the push's event stream."""
+    running = make_devserver(owner, account, team=team, name="busy", status="RUNNING", cloud_id="c-1")
+    waiting = make_devserver(owner, account, team=team, name="asked", status=AWAITING_APPROVAL)
+    for devserver, user in ((running, owner), (waiting, teammate)):
+        detail_path = reverse("devservers:detail", args=[devserver.pk])
+        client = logged_in(user)
+        page = client.get(detail_path).content.decode()
+        polled = client.get(
+            reverse("devservers:panel", args=[devserver.pk]), {"v": "stale"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+        stream_request = RequestFactory().get(reverse("devservers:live-detail", args=[devserver.pk]))
+        stream_request.user = user
+        change = Change(ids=frozenset({devserver.pk}), scopes=frozenset({"all"}))
+        pushed = fragments.detail_page(stream_request, devserver.pk).render(change)
+
+        for html in (page, polled, pushed):
+            assert _posted_back_to(html) == {detail_path}
