@@ -14,12 +14,14 @@ process), then:
    and without the totals), and DB → DOM on the list at that size.
 3. `--streams` (1,000) list streams opened on the one uvicorn process: its memory (RSS) and threads
    before and after, so the memory per stream; its PostgreSQL connections; and how long one change
-   takes to reach every stream.
+   takes to reach every stream. Once for each of `--stream-users` (1 and 1,000): the streams are
+   that many users' tabs, and a change is rendered once per user (an audience), not once per tab.
 
 Exits 1 if a change never showed, a page polled while its stream was live, or a render's query
 count differed between sizes.
 
     .venv/bin/python -m benchmarks.live_push [--changes 100] [--sizes 100,10000] [--streams 1000]
+        [--stream-users 1,1000]
 """
 
 from __future__ import annotations
@@ -32,7 +34,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -359,11 +360,34 @@ def print_render_costs(costs: list[RenderCost]) -> None:
 # 3: streams per process ----------------------------------------------------------------------------------
 
 
+def _stream_sessions(member: User, team: Team, users: int) -> list[str]:
+    """Session cookies of `users` members of the team (the member first), each having seen one page, as
+    a browser would before its stream opens (the session gets its start stamp, so no stream writes it)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from devservers.models import Membership
+
+    others = User.objects.bulk_create(
+        User(username=f"bench-watcher-{number}", password="!") for number in range(users - 1)
+    )
+    Membership.objects.bulk_create(
+        Membership(team=team, user=user, role=Membership.Role.MEMBER) for user in others
+    )
+    cookies = []
+    for user in [member, *others]:
+        client = Client(HTTP_HOST="localhost")
+        client.force_login(user)
+        client.get("/devservers/")
+        cookies.append(client.cookies["sessionid"].value)
+    return cookies
+
+
 async def _open_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(
         (
-            "GET /devservers/live/list/?scope=mine HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
+            "GET /devservers/live/list/?scope=team HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n"
             f"Cookie: sessionid={cookie}\r\n\r\n"
         ).encode()
     )
@@ -387,14 +411,18 @@ async def _until_change(reader: asyncio.StreamReader) -> float:
     return time.monotonic()
 
 
-async def _streams(port: int, cookie: str, count: int, pid: int, change) -> dict[str, object]:
+async def _streams(port: int, cookies: list[str], count: int, pid: int, change) -> dict[str, object]:
+    """`count` streams, the users' in turn (so `len(cookies)` audiences, each rendered once a change)."""
     before = _process_memory(pid)
     connections_before = await asyncio.to_thread(_database_connections)
     streams = []
     opened_at = time.monotonic()
     for start in range(0, count, 100):  # in batches, as pages open
         streams += await asyncio.gather(
-            *(_open_stream(port, cookie) for _ in range(start, min(count, start + 100)))
+            *(
+                _open_stream(port, cookies[number % len(cookies)])
+                for number in range(start, min(count, start + 100))
+            )
         )
     opening = time.monotonic() - opened_at
     await asyncio.sleep(1)
@@ -408,6 +436,7 @@ async def _streams(port: int, cookie: str, count: int, pid: int, change) -> dict
         writer.close()
     return {
         "streams": count,
+        "users (audiences)": len(cookies),
         "opened in": harness.seconds(opening),
         "RSS before": f"{before[0] / 1024:.1f} MiB",
         "RSS with streams": f"{after[0] / 1024:.1f} MiB",
@@ -431,6 +460,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--streams", type=int, default=1000, help="streams opened on one process (default 1000)"
     )
+    parser.add_argument(
+        "--stream-users",
+        default="1,1000",
+        type=lambda text: [int(users) for users in text.split(",")],
+        help="users the streams belong to, a run for each, comma-separated (default 1,1000): one user's "
+        "tabs share one render of a change, every other user's page renders its own",
+    )
     options = parser.parse_args(argv)
     sizes = [int(size) for size in options.sizes.split(",")]
     _raise_open_files_limit()
@@ -442,7 +478,6 @@ def main(argv: list[str] | None = None) -> int:
 
     with harness.django_on_throwaway_database() as environment, uvicorn(environment) as (url, server):
         from django.contrib.auth.models import User
-        from django.test import Client
         from playwright.sync_api import sync_playwright
 
         from devservers import history
@@ -506,22 +541,23 @@ def main(argv: list[str] | None = None) -> int:
         print_render_costs(costs)
         print_latencies(by_size, "DB → DOM on the list by the rows the user sees")
 
-        client = Client(HTTP_HOST="localhost")
-        client.force_login(member)
-        cookie = client.cookies["sessionid"].value
         port = int(url.rsplit(":", 1)[1])
-        # One page first, as a browser would: the session gets its start stamp, so no stream writes it.
-        urllib.request.urlopen(
-            urllib.request.Request(f"{url}/devservers/", headers={"Cookie": f"sessionid={cookie}"})
-        )
         newest = DevServer.objects.filter(owner=member).order_by("-id").first()
+        every_session = _stream_sessions(member, team, max(options.stream_users))
+        held = []
+        idle_threads = _process_memory(server.pid)[1]
+        for number, users in enumerate(options.stream_users):
+            # The last run's streams are closed: their threads gone, so this run's memory is its own.
+            harness.wait_until(lambda: _process_memory(server.pid)[1] <= idle_threads, timeout=60)
 
-        def change() -> None:
-            history.set_status(DevServer.objects.get(pk=newest.pk), "STOPPED")
+            def change(status: str = ("STOPPED", "RUNNING")[number % 2]) -> None:
+                history.set_status(DevServer.objects.get(pk=newest.pk), status)
 
-        streams = asyncio.run(_streams(port, cookie, options.streams, server.pid, change))
+            held.append(
+                asyncio.run(_streams(port, every_session[:users], options.streams, server.pid, change))
+            )
         harness.print_table(
-            list(streams), [list(streams.values())], title="Streams held by one uvicorn process"
+            list(held[0]), [list(row.values()) for row in held], title="Streams held by one uvicorn process"
         )
 
         for item in [*pages, *by_size]:

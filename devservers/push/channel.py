@@ -17,13 +17,16 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Change:
-    """Rows one write touched. `totals_may_change`: a status, a row added or removed (counts move)."""
+    """Rows one write touched. `totals_may_change`: a status, a row added or removed (counts move).
+    `serials`: the numbers this web process gave the messages it is made of, so two changes to the
+    same rows are never taken for one (they are not sent over the wire)."""
 
     ids: frozenset[int]
     scopes: frozenset[str]
     created: frozenset[int] = field(default_factory=frozenset)
     deleted: frozenset[int] = field(default_factory=frozenset)
     totals_may_change: bool = False
+    serials: frozenset[int] = field(default_factory=frozenset)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -56,6 +59,7 @@ def merged(changes: list[Change]) -> Change:
         created=frozenset().union(*(change.created for change in changes)),
         deleted=frozenset().union(*(change.deleted for change in changes)),
         totals_may_change=any(change.totals_may_change for change in changes),
+        serials=frozenset().union(*(change.serials for change in changes)),
     )
 
 

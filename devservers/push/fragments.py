@@ -2,14 +2,15 @@
 the page shows, swapped out of band by their ids, plus the totals when they may have moved, and a new
 poll token (`data-live-token`) for the page's fallback poll. Rendered with the page's own partials."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Hashable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import close_old_connections
 from django.http import Http404, HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -19,19 +20,12 @@ from devservers.costs.selectors import billing_now
 from devservers.instances import listing
 from devservers.instances.views import detail_context
 from devservers.push.channel import Change
+from devservers.push.stream import CSRF_STAND_IN, PushPage
 from devservers.review import access, kept
 from devservers.review.filtersets import ReviewFilterSet, valid_query
 from devservers.review.queue import queue_context
 from devservers.review.rows import shown_rows
 from devservers.review.totals import review_totals
-
-
-@dataclass(frozen=True)
-class PushPage:
-    """An open page as its stream knows it: the scopes it watches and how it renders a change."""
-
-    scopes: list[str]
-    render: Callable[[Change], str]
 
 
 def _token(user: AbstractBaseUser, scopes: list[str]) -> str:
@@ -49,13 +43,41 @@ def _table_part(rows: list[str]) -> list[str]:
     return [format_html("<template>{}</template>", mark_safe("\n".join(rows)))] if rows else []
 
 
-def _fresh(render: Callable[[Change], str]) -> Callable[[Change], str]:
-    def rendered(change: Change) -> str:
-        # These threads serve many streams and no request: drop connections past their age, as a request would.
-        close_old_connections()
-        return render(change)
+def _rendered(template_name: str, context: dict, request: HttpRequest) -> str:
+    """A partial as the page renders it, with the stand-in where the CSRF token goes (each stream
+    of the audience puts its own there)."""
+    return render_to_string(template_name, {**context, "csrf_token": CSRF_STAND_IN}, request)
 
-    return rendered
+
+def _language(request: HttpRequest) -> str:
+    return getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+
+
+def _audience(request: HttpRequest, *page: Hashable) -> tuple:
+    """What a page's render depends on besides the change: its user, what it is and shows, its language."""
+    user = request.user
+    query = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+    return (user.pk, user.is_superuser, *page, query, _language(request))
+
+
+def _push_page(
+    request: HttpRequest, scopes: list[str], render: Callable[[Change], str], *page: Hashable
+) -> PushPage:
+    language = _language(request)
+
+    def rendered(change: Change) -> str:
+        # These threads serve many streams and no request: drop connections past their age, as a request
+        # would, and speak the page's language whatever the thread last spoke.
+        close_old_connections()
+        with translation.override(language):
+            return render(change)
+
+    return PushPage(
+        scopes=scopes,
+        render=rendered,
+        audience=_audience(request, *page),
+        csrf_token=functools.partial(get_token, request),
+    )
 
 
 # The instance list ------------------------------------------------------------------------------------
@@ -82,22 +104,20 @@ def list_page(request: HttpRequest) -> PushPage:
             context = {"devserver": row, "actionable_ids": actionable}
             if row.pk in change.created and first_page:
                 # A new row goes on top of the first page (the page drops it if it is there already).
-                html = render_to_string("devservers/list.html#row", context, request)
+                html = _rendered("devservers/list.html#row", context, request)
                 table.append(
                     format_html('<tbody hx-swap-oob="afterbegin:#devserver-rows tbody">{}</tbody>', html)
                 )
             else:
-                table.append(render_to_string("devservers/list.html#row", {**context, "oob": True}, request))
+                table.append(_rendered("devservers/list.html#row", {**context, "oob": True}, request))
         parts += _table_part(table + _gone("devserver-", set(change.ids) - {row.pk for row in rows}))
         if change.totals_may_change:
             totals = listing.scope_totals(user, filters.scope, team_ids)
-            parts.append(
-                render_to_string("devservers/list.html#totals", {"totals": totals, "oob": True}, request)
-            )
+            parts.append(_rendered("devservers/list.html#totals", {"totals": totals, "oob": True}, request))
         return "\n".join(parts)
 
-    team_ids = listing.team_ids_of(user)
-    return PushPage(scopes=listing.live_scopes(user, filters.scope, team_ids), render=_fresh(render))
+    scopes = listing.live_scopes(user, filters.scope, listing.team_ids_of(user))
+    return _push_page(request, scopes, render, "list")
 
 
 # The detail page --------------------------------------------------------------------------------------
@@ -111,9 +131,9 @@ def detail_page(request: HttpRequest, devserver_id: int) -> PushPage:
             context = detail_context(request, devserver_id)
         except Http404:  # gone, or no longer the user's to see
             return ""
-        return render_to_string("devservers/detail.html#panel", {**context, "oob": True}, request)
+        return _rendered("devservers/detail.html#panel", {**context, "oob": True}, request)
 
-    return PushPage(scopes=[live.devserver_scope(devserver_id)], render=_fresh(render))
+    return _push_page(request, [live.devserver_scope(devserver_id)], render, "detail", devserver_id)
 
 
 # The review page --------------------------------------------------------------------------------------
@@ -136,7 +156,7 @@ def review_page(request: HttpRequest) -> PushPage:
         now = timezone.now()
         costs = {"costs": billing_now(rows, now=now)}
         table = [
-            render_to_string(
+            _rendered(
                 "devservers/review.html#row",
                 {"devserver": row, "costs": costs, "show_team": show_team, "oob": True},
                 request,
@@ -147,15 +167,18 @@ def review_page(request: HttpRequest) -> PushPage:
         if change.totals_may_change:
             totals = review_totals(filterset.qs, kept.status_tally_rows(filterset, reviewer))
             context = {"totals": totals, "oob": True}
-            parts.append(render_to_string("devservers/review.html#totals_line", context, request))
+            parts.append(_rendered("devservers/review.html#totals_line", context, request))
             # A request asked, decided or gone, and the month's spend, move the queue and the alerts.
             queue = {**queue_context(current, request.GET, now=now, book=PriceBook()), "oob": True}
             queue["query"] = valid_query(filterset)
             for partial in ("alerts", "pending"):
-                parts.append(render_to_string(f"devservers/review.html#{partial}", queue, request))
+                parts.append(_rendered(f"devservers/review.html#{partial}", queue, request))
         return "\n".join(parts)
 
-    return PushPage(scopes=reviewer.live_scopes(), render=_fresh(render))
+    # Its filters were built with the access of the moment it opened: pages opened with other access differ.
+    return _push_page(
+        request, reviewer.live_scopes(), render, "review", reviewer.team_ids, reviewer.every_row
+    )
 
 
 def page_for(request: HttpRequest, kind: str, devserver_id: int | None) -> PushPage:

@@ -2,13 +2,16 @@
 
 Each stream registers the live scopes its page watches and gets an asyncio queue; a published change
 goes to every stream that watches one of its scopes, and costs the others nothing. When Redis drops
-the subscription, every stream is ended (its page falls back to polling and reconnects).
+the subscription, every stream is ended (its page falls back to polling and reconnects). Streams of one
+audience (a user's tabs on the same page) share one render of each change (`SharedRenders`).
 """
 
 import asyncio
+import dataclasses
+import itertools
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
@@ -21,6 +24,31 @@ logger = logging.getLogger(__name__)
 
 ENDED = None  # put on a stream's queue when its subscription is gone
 StreamQueue = asyncio.Queue  # of Change, or ENDED
+# How long a finished render waits for the streams of its audience that have not asked for it yet
+# (each is woken by the same change; a slow one may come later). Serials keep a later change apart.
+SHARED_RENDER_SECONDS = 5.0
+
+
+class SharedRenders:
+    """One render per audience and change: the first stream to ask starts it, the others await it."""
+
+    def __init__(self) -> None:
+        self._renders: dict[Hashable, asyncio.Future[str]] = {}
+
+    async def render(self, key: Hashable, render: Callable[[], Awaitable[str]]) -> str:
+        shared = self._renders.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(render())
+            self._renders[key] = shared
+            loop = asyncio.get_running_loop()
+            shared.add_done_callback(
+                lambda _done: loop.call_later(SHARED_RENDER_SECONDS, self._renders.pop, key, None)
+            )
+        # A stream whose page closed is cancelled; the render goes on for the others.
+        return await asyncio.shield(shared)
+
+    def __len__(self) -> int:
+        return len(self._renders)
 
 
 class Hub:
@@ -29,6 +57,8 @@ class Hub:
         self._reader: asyncio.Task | None = None
         self._subscribed = asyncio.Event()
         self._alive = False
+        self._serials = itertools.count(1)
+        self.renders = SharedRenders()
 
     @property
     def stream_count(self) -> int:
@@ -64,6 +94,7 @@ class Hub:
             await connection.aclose()
 
     def _deliver(self, change: Change) -> None:
+        change = dataclasses.replace(change, serials=frozenset({next(self._serials)}))
         for queue in {queue for scope in change.scopes for queue in self._by_scope.get(scope, ())}:
             queue.put_nowait(change)
 

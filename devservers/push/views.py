@@ -29,9 +29,7 @@ def _stream(request: HttpRequest, kind: str, devserver_id: int | None = None) ->
     if not is_asgi:
         # A WSGI server (runserver, the tests' live server) cannot hold a stream open: the page polls.
         return HttpResponse(status=204)
-    response = StreamingHttpResponse(
-        stream.changes(page.scopes, page.render), content_type="text/event-stream"
-    )
+    response = StreamingHttpResponse(stream.changes(page), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # a proxy in front must pass each event on at once
     return response

@@ -4,21 +4,27 @@ a page holds only the touched rows its user may see. The browser side is tests/b
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connections, transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from devservers import history, live
 from devservers.models import AWAITING_APPROVAL, DevServer
-from devservers.push import fragments
-from devservers.push.channel import Change, channel_name
+from devservers.push import fragments, stream
+from devservers.push.channel import Change, channel_name, publish
 from tests.fixtures.dashboard import logged_in
 from tests.fixtures.world import make_devserver
 
@@ -209,3 +215,99 @@ def test_the_detail_panels_forms_lead_back_to_the_detail_page_however_the_panel_
 
         for html in (page, polled, pushed):
             assert _posted_back_to(html) == {detail_path}
+
+
+# One render per audience ----------------------------------------------------------------------------------
+
+
+def _stream_request(user: User, query: str = "") -> HttpRequest:
+    """A list stream's request as its page's browser sends it: its own session's CSRF cookie."""
+    request = RequestFactory().get(f"/devservers/live/list/{query}")
+    request.user = user
+    get_token(request)  # a new browser: a secret of its own, which its cookie then carries
+    request.COOKIES[settings.CSRF_COOKIE_NAME] = request.META["CSRF_COOKIE"]
+    return request
+
+
+def _csrf_accepted(token: str, request: HttpRequest) -> bool:
+    """Whether a form posted with `token`, from the browser that opened `request`, passes Django's check."""
+    post = RequestFactory().post("/devservers/", {"csrfmiddlewaretoken": token})
+    post.COOKIES[settings.CSRF_COOKIE_NAME] = request.COOKIES[settings.CSRF_COOKIE_NAME]
+    middleware = CsrfViewMiddleware(lambda _request: HttpResponse())
+    middleware.process_request(post)
+    return middleware.process_view(post, lambda _request: HttpResponse(), (), {}) is None
+
+
+class _Counted:
+    """A page's own render, counting how often the stream calls it."""
+
+    def __init__(self, render) -> None:
+        self.render, self.calls = render, 0
+
+    def __call__(self, change: Change) -> str:
+        self.calls += 1
+        return self.render(change)
+
+
+async def _sent(pages: list[stream.PushPage], change: Change, writes: list) -> list[list[str]]:
+    """Open every page's stream; once all are live, for each of `writes`: write, publish `change`,
+    and read what each page was sent."""
+    # The renders run in the loop's threads: one thread here, whose connection is closed at the end.
+    renders_thread = ThreadPoolExecutor(max_workers=1)
+    asyncio.get_running_loop().set_default_executor(renders_thread)
+    streams = [stream.changes(page) for page in pages]
+    sent = []
+    try:
+        for opened in streams:
+            assert b"event: ready" in await anext(opened)
+        for write in writes:
+            await asyncio.to_thread(write)
+            await asyncio.to_thread(publish, change)
+            chunks = [await asyncio.wait_for(anext(opened), timeout=10) for opened in streams]
+            sent.append([chunk.decode() for chunk in chunks])
+    finally:
+        for opened in streams:
+            await opened.aclose()
+        await asyncio.get_running_loop().run_in_executor(renders_thread, connections.close_all)
+    return sent
+
+
+def test_the_pages_of_one_audience_share_one_render_each_with_its_own_csrf_token(
+    owner, teammate, account, team
+):
+    row = make_devserver(owner, account, team=team, name="shared", cloud_id="c-1")
+    first_tab, second_tab = _stream_request(owner), _stream_request(owner)
+    teammates_tab, filtered_tab = _stream_request(teammate, "?scope=team"), _stream_request(owner, "?q=sha")
+    pages = [fragments.list_page(request) for request in (first_tab, second_tab, teammates_tab, filtered_tab)]
+    renders = [_Counted(page.render) for page in pages]
+    pages = [dataclasses.replace(page, render=render) for page, render in zip(pages, renders, strict=True)]
+
+    change = Change(ids=frozenset({row.pk}), scopes=frozenset(live.scopes_of(row)), totals_may_change=True)
+
+    def stop() -> None:
+        DevServer.objects.filter(pk=row.pk).update(status="STOPPED")
+
+    # The same change published twice, the row stopped in between: the second is rendered anew.
+    sent, again = asyncio.run(_sent(pages, change, [lambda: None, stop]))
+
+    assert all(f'id="devserver-{row.pk}" data-status="RUNNING"' in html for html in sent)
+    assert all(f'id="devserver-{row.pk}" data-status="STOPPED"' in html for html in again)
+    assert [render.calls for render in renders] == [2, 0, 2, 2]  # the owner's second tab got the first's
+    assert not any(stream.CSRF_STAND_IN in html for html in sent + again)
+    tokens = [re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html) for html in sent[:2]]
+    assert tokens[0] and tokens[1]
+    assert all(_csrf_accepted(token, first_tab) for token in tokens[0])
+    assert all(_csrf_accepted(token, second_tab) for token in tokens[1])
+    assert not _csrf_accepted(tokens[0][0], second_tab)  # each tab its own browser's token, not the first's
+
+
+def test_a_pushed_fragment_speaks_its_pages_language_whatever_the_thread_last_spoke(owner, account):
+    row = make_devserver(owner, account, name="box", status="RUNNING", cloud_id="c-1")
+    request = _stream_request(owner)
+    request.LANGUAGE_CODE = "zh-hans"
+    page = fragments.list_page(request)
+    change = Change(ids=frozenset({row.pk}), scopes=frozenset({"all"}))
+
+    with translation.override("en"):
+        sent = page.render(change)
+    assert "停止" in sent and ">Stop<" not in sent
