@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
+from devservers import history
 from devservers.admin_audit import AuditedAdmin
 from devservers.crypto import encrypt_secret
 from devservers.models import (
@@ -117,6 +118,25 @@ class DevServerAdmin(AuditedAdmin):
     exclude = ("admin_pass_encrypted",)
     readonly_fields = ("last_response",)
     inlines = [DevServerEventInline]
+
+    def save_model(self, request: HttpRequest, obj: DevServer, form: forms.ModelForm, change: bool) -> None:
+        status_before = (
+            # Locked, so a worker's change of the status cannot slip in between this read and the save.
+            DevServer.objects.select_for_update().filter(pk=obj.pk).values_list("status", flat=True).first()
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        if status_before is not None and status_before != obj.status:
+            # The timeline, the spend and the billing ledger follow the status events: a status put
+            # right here leaves one, as every status change in the flow does.
+            history.record_event(
+                obj,
+                kind=DevServerEvent.Kind.STATUS,
+                status_from=status_before,
+                status_to=obj.status,
+                message=f"Status set in the Django admin by {request.user.get_username()}.",
+            )
 
 
 class MembershipInline(admin.TabularInline):

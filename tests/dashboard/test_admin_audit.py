@@ -2,15 +2,21 @@
 included, and every admin edit of servers, teams, memberships, policies and accounts is audited with
 what changed, never a secret's value."""
 
+import datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from devservers.costs import ledger
+from devservers.costs.spend import row_costs
 from devservers.history import audit
-from devservers.models import AuditEntry, DevServer, Membership, Team
+from devservers.models import AuditEntry, DevServer, DevServerEvent, Membership, Team
+from tests.dashboard.costs_world import price_the_catalogue, with_history
 from tests.fixtures.dashboard import logged_in
 from tests.fixtures.world import make_devserver
 
@@ -212,3 +218,35 @@ def test_a_team_added_in_the_admin_is_audited(admin, root):
     entry = AuditEntry.objects.get(action="admin_add", team__name="new-team")
     assert entry.actor == root and "name: new-team" in entry.detail
     assert Team.objects.filter(name="new-team").exists()
+
+
+def test_a_status_set_in_the_admin_leaves_its_event_so_billing_follows_it(admin, root, owner, account, team):
+    """An operator putting right a stuck server's status in the admin: the timeline shows it, and
+    the cost stops where the status did (spend and the ledger follow the status events)."""
+    price_the_catalogue()
+    made_at = timezone.now() - datetime.timedelta(hours=3)
+    row = with_history(
+        make_devserver(owner, account, team=team, name="stuck", status="RUNNING"),
+        made_at,
+        [(0, "CREATING", "RUNNING")],
+    )
+    url = reverse("admin:devservers_devserver_change", args=[row.pk])
+    form = admin_form(admin, url)
+    form.update(status="STOPPED", _save="Save")
+    assert admin.post(url, form).status_code == 302
+    stopped_at = timezone.now()
+
+    event = DevServerEvent.objects.filter(devserver=row, kind=DevServerEvent.Kind.STATUS).latest("created_at")
+    assert (event.status_from, event.status_to) == ("RUNNING", "STOPPED")
+    assert "Django admin" in event.message and "root" in event.message
+    two_hours_later = stopped_at + datetime.timedelta(hours=2)
+    row.refresh_from_db()
+    billed = row_costs([row], since=made_at, now=two_hours_later)[row.pk]
+    assert not billed.billing_now
+    assert Decimal("2.99") < billed.billed_hours < Decimal("3.01")  # not the 5 hours to `two_hours_later`
+    assert ledger.drift().rows == 0
+
+    form = admin_form(admin, url)
+    form.update(name="stuck-renamed", _save="Save")  # no status change: no status event
+    assert admin.post(url, form).status_code == 302
+    assert DevServerEvent.objects.filter(devserver=row, kind=DevServerEvent.Kind.STATUS).count() == 2
