@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from devservers import live, selectors, tallies
@@ -83,6 +84,18 @@ def filters_from(params: QueryDict) -> ListFilters:
         search=params.get("q", "").strip()[:MAX_SEARCH_LENGTH],
         status=status if status in dict(STATUS_CHOICES) else "",
     )
+
+
+def page_address(params: QueryDict) -> str:
+    """The list page these parameters show (its filters and its page), and nothing else they carry
+    (a poll's token): where a row's buttons bring the browser back to."""
+    query = filters_from(params).query()
+    for name in ("before", "after"):  # as `keyset_page` reads them
+        cursor = _cursor(params, name)
+        if cursor is not None:
+            query[name] = str(cursor)
+            break
+    return f"{reverse('devservers:list')}?{query.urlencode()}" if query else reverse("devservers:list")
 
 
 def team_ids_of(user: AbstractBaseUser) -> list[int]:

@@ -45,6 +45,7 @@ def _list_context(request: HttpRequest) -> dict:
         # Totals count the scope, not the search: the page head says what the user holds.
         "totals": listing.scope_totals(user, filters.scope, team_ids),
         "actionable_ids": listing.actionable_ids(user, page.rows),
+        "back_url": listing.page_address(request.GET),
         "live_token": token,
         "show_team": len(team_ids) > 1 or user.is_superuser,
     }

@@ -87,6 +87,7 @@ def list_page(request: HttpRequest) -> PushPage:
     user = request.user
     filters = listing.filters_from(request.GET)
     first_page = "after" not in request.GET and "before" not in request.GET
+    back_url = listing.page_address(request.GET)  # the stream carries its page's own query
 
     def render(change: Change) -> str:
         team_ids = listing.team_ids_of(user)  # access as it is now, not as it was when the page opened
@@ -101,7 +102,7 @@ def list_page(request: HttpRequest) -> PushPage:
         actionable = listing.actionable_ids(user, rows)
         table: list[str] = []
         for row in rows:
-            context = {"devserver": row, "actionable_ids": actionable}
+            context = {"devserver": row, "actionable_ids": actionable, "back_url": back_url}
             if row.pk in change.created and first_page:
                 # A new row goes on top of the first page (the page drops it if it is there already).
                 html = _rendered("devservers/list.html#row", context, request)

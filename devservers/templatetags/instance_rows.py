@@ -72,7 +72,8 @@ def row_actions(context: template.Context, devserver, next_url: str) -> SafeStri
 
 @register.simple_tag(takes_context=True)
 def list_cells(context: template.Context, devserver, actionable_ids) -> SafeString:
-    """The cells of an instance list row; `actionable_ids`, the rows the user may act on."""
+    """The cells of an instance list row; `actionable_ids`, the rows the user may act on; the
+    context's `back_url`, the list page its buttons bring the browser back to."""
     actionable = devserver.pk in actionable_ids
     select = (
         f'<input type="checkbox" form="batch-form" name="selected" value="{devserver.pk}" '
@@ -84,7 +85,7 @@ def list_cells(context: template.Context, devserver, actionable_ids) -> SafeStri
     team = f' <small class="muted">{escaped(devserver.team)}</small>' if devserver.team else ""
     owner = devserver.owner.get_username() if devserver.owner else ""
     actions = (
-        row_actions(context, devserver, page_url("devservers:list"))
+        row_actions(context, devserver, context.get("back_url") or page_url("devservers:list"))
         if actionable and devserver.cloud_id and not devserver.is_final
         else ""
     )

@@ -9,6 +9,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from html import unescape
 
 import pytest
 import redis
@@ -191,7 +192,7 @@ def test_the_stream_answers_no_content_under_wsgi_and_pages_there_carry_no_strea
 
 def _posted_back_to(html: str) -> set[str]:
     """Where a panel's forms send the browser back to after their POST."""
-    return set(re.findall(r'name="next" value="([^"]*)"', html))
+    return {unescape(value) for value in re.findall(r'name="next" value="([^"]*)"', html)}
 
 
 def test_the_detail_panels_forms_lead_back_to_the_detail_page_however_the_panel_was_sent(
@@ -311,3 +312,25 @@ def test_a_pushed_fragment_speaks_its_pages_language_whatever_the_thread_last_sp
     with translation.override("en"):
         sent = page.render(change)
     assert "停止" in sent and ">Stop<" not in sent
+
+
+def test_a_list_rows_buttons_lead_back_to_the_same_filtered_page_however_it_was_sent(owner, account):
+    """Stop on page 2 of the running servers brings the browser back to page 2 of the running
+    servers, whether the row came with the page, its poll or its push (never the poll's token)."""
+    rows = [
+        make_devserver(owner, account, name=f"box-{number}", cloud_id=f"c-{number}") for number in range(3)
+    ]
+    query = f"status=RUNNING&q=box&after={rows[-1].pk}"
+    list_path = reverse("devservers:list")
+    client = logged_in(owner)
+    page = client.get(f"{list_path}?{query}").content.decode()
+    polled = client.get(
+        f"{reverse('devservers:rows')}?{query}&v=stale", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    change = Change(ids=frozenset({rows[0].pk}), scopes=frozenset({"all"}))
+    pushed = _render_list(owner, change, f"?{query}")
+
+    for html in (page, polled, pushed):
+        assert _posted_back_to(html.split("<tbody>")[-1]) == {
+            f"{list_path}?q=box&status=RUNNING&after={rows[-1].pk}"
+        }
