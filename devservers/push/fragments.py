@@ -170,8 +170,11 @@ def review_page(request: HttpRequest) -> PushPage:
             context = {"totals": totals, "oob": True}
             parts.append(_rendered("devservers/review.html#totals_line", context, request))
             # A request asked, decided or gone, and the month's spend, move the queue and the alerts.
-            queue = {**queue_context(current, request.GET, now=now, book=PriceBook()), "oob": True}
-            queue["query"] = valid_query(filterset)
+            filters = valid_query(filterset)
+            queue = {
+                **queue_context(current, request.GET, filters=filters, now=now, book=PriceBook()),
+                "oob": True,
+            }
             for partial in ("alerts", "pending"):
                 parts.append(_rendered(f"devservers/review.html#{partial}", queue, request))
         return "\n".join(parts)

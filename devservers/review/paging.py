@@ -3,6 +3,8 @@ first page, one past the end the last; a count the page already has is not asked
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.http import QueryDict
+from django.urls import reverse
 
 
 class _CountedPaginator(Paginator):
@@ -15,6 +17,17 @@ class _CountedPaginator(Paginator):
     @property
     def count(self) -> int:
         return self._known_count
+
+
+def review_address(filters: QueryDict, *, page: str | None, pending_page: int | str | None) -> str:
+    """The review page with these (valid) filters, this page of rows and this page of the queue; a
+    first page is left out, and so is a page number that is not one."""
+    query = filters.copy()
+    for name, number in (("page", page), ("pending_page", pending_page)):
+        if str(number or "").isdigit() and 1 < int(number) < 10**9:
+            query[name] = str(int(number))
+    path = reverse("devservers:review")
+    return f"{path}?{query.urlencode()}" if query else path
 
 
 def page_of(rows: QuerySet, requested: str | None, *, per_page: int, count: int | None = None) -> Page:

@@ -13,15 +13,18 @@ from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import pending_costs
 from devservers.review import kept
 from devservers.review.access import ReviewAccess
-from devservers.review.paging import page_of
+from devservers.review.paging import page_of, review_address
 from devservers.review.rows import queued_rows
 from devservers.schedules.selectors import schedule_alerts
 
 PENDING_PAGE_SIZE = 20
 
 
-def queue_context(reviewer: ReviewAccess, query: QueryDict, *, now: datetime, book: PriceBook) -> dict:
-    """What the page's `alerts` and `pending` partials show; `query`, the page's own (its queue page)."""
+def queue_context(
+    reviewer: ReviewAccess, query: QueryDict, *, filters: QueryDict, now: datetime, book: PriceBook
+) -> dict:
+    """What the page's `alerts` and `pending` partials show; `query`, the page's own (its pages),
+    `filters`, those of its filters that are valid (its decide forms lead back to the same view)."""
     pending = page_of(
         queued_rows(selectors.pending_approvals_in(reviewer.team_ids)),
         query.get("pending_page"),
@@ -33,6 +36,8 @@ def queue_context(reviewer: ReviewAccess, query: QueryDict, *, now: datetime, bo
         "with_queue": True,
         "pending": pending,
         "pending_costs": pending_costs(pending.object_list, now=now, book=book),
+        "query": filters,  # its pager's links keep them
+        "back_url": review_address(filters, page=query.get("page"), pending_page=pending.number),
         # No email or notification system yet: the team's admins are told here.
         "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
         "lifetime_ending": schedules.lifetime_ending,

@@ -1,7 +1,6 @@
 """The team admin's review page, its CSV export, and the audit trail: who may ask, which filters
 apply, and the whole page or, for HTMX, only the results."""
 
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -94,11 +93,16 @@ def _review_context(request: HttpRequest, reviewer: ReviewAccess) -> dict:
     )
     now = timezone.now()
     book = PriceBook()  # the queue, the totals, the shown rows and the budgets read the catalogue once
-    queue = queue_context(reviewer, request.GET, now=now, book=book) if _asks_for_the_queue(request) else {}
+    query = valid_query(filterset)
+    queue = (
+        queue_context(reviewer, request.GET, filters=query, now=now, book=book)
+        if _asks_for_the_queue(request)
+        else {}
+    )
     return {
         **queue,
         "form": filterset.form,
-        "query": valid_query(filterset),
+        "query": query,
         "page": page,
         "totals": totals,
         "sort": filterset.current_sort,

@@ -334,3 +334,28 @@ def test_a_list_rows_buttons_lead_back_to_the_same_filtered_page_however_it_was_
         assert _posted_back_to(html.split("<tbody>")[-1]) == {
             f"{list_path}?q=box&status=RUNNING&after={rows[-1].pk}"
         }
+
+
+def test_the_queues_decide_forms_lead_back_to_the_same_review_page_however_it_was_sent(
+    owner, teammate, account, team
+):
+    """Approve on the queue's second page of a filtered, sorted second page of rows brings the admin
+    back to that very view, whether the queue came with the page, its poll or its push."""
+    for number in range(26):
+        make_devserver(owner, account, team=team, name=f"run-{number:02d}", status="RUNNING")
+    waiting = [
+        make_devserver(owner, account, team=team, name=f"ask-{number:02d}", status=AWAITING_APPROVAL)
+        for number in range(21)
+    ]
+    query = "status=RUNNING&sort=name&page=2&pending_page=2"
+    review_path = reverse("devservers:review")
+    expected = {f"{review_path}?status=RUNNING&sort=name&page=2&pending_page=2"}
+    client = logged_in(teammate)
+    page = client.get(f"{review_path}?{query}").content.decode()
+    polled = client.get(f"{review_path}?{query}&v=stale", HTTP_HX_REQUEST="true").content.decode()
+    asked = Change(ids=frozenset({waiting[0].pk}), scopes=frozenset({"all"}), totals_may_change=True)
+    pushed = _render_review(teammate, asked, f"?{query}")
+
+    for html in (page, polled, pushed):
+        queue = html.split('<section id="pending-queue"')[1].split("</section>")[0]
+        assert 'id="pending-' in queue and _posted_back_to(queue) == expected
