@@ -8,6 +8,7 @@ committed, so the server process sees them, and every write's push goes through 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from benchmarks import live_push
 from devservers import history
-from devservers.models import DevServer, Membership
+from devservers.models import AuditEntry, DevServer, Membership
 from tests.fixtures.dashboard import stock_user
 from tests.fixtures.world import make_devserver
 
@@ -212,3 +213,26 @@ def test_the_stream_and_its_swaps_run_under_the_content_security_policy(page, ow
 
     expect(status_of(page, f"devserver-{row.pk}")).to_have_text("Running", timeout=PUSH_WAIT_MS)
     watch.assert_none("the list with its stream")
+
+
+def test_a_button_in_a_pushed_panel_posts_with_the_pages_own_token_and_leads_back_to_the_page(
+    page, owner, account
+):
+    """The pushed panel is rendered once for every tab of its user, with a stand-in for the CSRF
+    token that each stream replaces with its own browser's: Stop, clicked in the pushed panel, is
+    accepted and brings the browser back to the detail page."""
+    row = make_devserver(owner, account, name="pushed-box", status="STARTING", cloud_id="c-push")
+    log_in(page, owner, next_path=f"/devservers/{row.pk}/")
+    wait_for_stream(page)
+    expect(page.locator("#devserver-panel button[data-action=stop]")).to_be_disabled()
+
+    DevServer.objects.filter(pk=row.pk).update(status="RUNNING")  # pushed: the panel now offers Stop
+    stop = page.locator("#devserver-panel button[data-action=stop]")
+    expect(stop).to_be_enabled(timeout=PUSH_WAIT_MS)
+    page.on("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        stop.click()
+
+    expect(page).to_have_url(re.compile(rf"/devservers/{row.pk}/$"))
+    expect(page.locator(".messages")).to_contain_text("Stop of pushed-box asked")
+    assert AuditEntry.objects.filter(devserver=row, action="stop", outcome="requested").count() == 1
