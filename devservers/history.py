@@ -1,6 +1,8 @@
 """What happened to a row, for people: its events (the timeline) and the audit trail (who did what).
 
-Every status change goes through `set_status`, so it always leaves an event and reaches open pages.
+Every status change of the flow goes through `set_status` or writes its event beside its own update,
+so it always leaves an event and reaches open pages; a status changed elsewhere gets its event from the
+Django admin's save or the queryset's update (`models/servers.py`).
 """
 
 from django.contrib.auth.models import AbstractBaseUser

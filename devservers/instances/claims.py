@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from devservers import live, selectors, tasks
 from devservers.history import audit, record_event
-from devservers.models import DevServer, DevServerEvent
+from devservers.models import DevServer, DevServerEvent, status_events_written_by_caller
 from devservers.models.audit import ASKED_OUTCOME
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, LifecycleAction, delete_stops_first
 
@@ -41,9 +41,13 @@ def request_action(
     if actor is None and not actor_label:
         raise ValueError("An action with no user needs an actor_label naming who asks.")
     if actor is not None and not selectors.can_act_on(actor, devserver):
-        return ActionRequest(devserver, False, _("You can view %(name)s but not act on it.") % {"name": devserver.name})
+        return ActionRequest(
+            devserver, False, _("You can view %(name)s but not act on it.") % {"name": devserver.name}
+        )
     if not devserver.cloud_id:
-        return ActionRequest(devserver, False, _("%(name)s has no server in the cloud.") % {"name": devserver.name})
+        return ActionRequest(
+            devserver, False, _("%(name)s has no server in the cloud.") % {"name": devserver.name}
+        )
     previous = devserver.status
     if action.name == "delete" and actor is not None and delete_stops_first(previous):
         return _claim(
@@ -87,9 +91,10 @@ def _claim(
     worker deletes it once stopped (`provisioning.after_stop`); the audit trail says what was asked."""
     fields = wish or {}
     with transaction.atomic():
-        claimed = DevServer.objects.filter(pk=devserver.pk, status=previous).update(
-            status=action.transitional_status, updated_at=timezone.now(), **fields
-        )
+        with status_events_written_by_caller():
+            claimed = DevServer.objects.filter(pk=devserver.pk, status=previous).update(
+                status=action.transitional_status, updated_at=timezone.now(), **fields
+            )
         if not claimed:
             return ActionRequest(
                 devserver, False, _("%(name)s changed meanwhile; look again.") % {"name": devserver.name}

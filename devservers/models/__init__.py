@@ -5,7 +5,12 @@ from devservers.models.api import ApiToken, IdempotencyKey
 from devservers.models.audit import AuditEntry
 from devservers.models.ledger import BilledStretch, BillingTally
 from devservers.models.notifications import NotificationSettings
-from devservers.models.servers import DevServer, DevServerEvent, erased_password
+from devservers.models.servers import (
+    DevServer,
+    DevServerEvent,
+    erased_password,
+    status_events_written_by_caller,
+)
 from devservers.models.sso import SsoIdentity
 from devservers.models.statuses import (
     AWAITING_APPROVAL,
@@ -52,5 +57,6 @@ __all__ = [
     "Team",
     "TeamPolicy",
     "erased_password",
+    "status_events_written_by_caller",
     "status_label",
 ]

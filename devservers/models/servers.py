@@ -1,7 +1,11 @@
 """A requested server (the intent, the cloud's view, the flow's bookkeeping) and its history."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,15 +28,54 @@ from modelarts_client import statuses as cloud_statuses
 # Sent with sender=DevServer, rows=[(pk, owner_id, team_id) as they were before], fields=the names set.
 rows_updated = Signal()
 
+# The timeline, the spend and the billing ledger follow a row's status events. The services that move
+# a status with update() write its event themselves, saying what the move was; any other update() of
+# the status (a management command, a shell) gets one from DevServerQuerySet.update.
+_caller_writes_status_events: ContextVar[bool] = ContextVar("caller_writes_status_events", default=False)
+STATUS_SET_BY_UPDATE = "Status set by an update outside the dashboard's services."
+
+
+@contextmanager
+def status_events_written_by_caller() -> Iterator[None]:
+    """Around a service's update() of the status, whose event the service writes itself."""
+    token = _caller_writes_status_events.set(True)
+    try:
+        yield
+    finally:
+        _caller_writes_status_events.reset(token)
+
 
 class DevServerQuerySet(models.QuerySet):
     def update(self, **kwargs: object) -> int:
-        if not rows_updated.has_listeners(self.model):
+        new_status = kwargs.get("status")
+        leaves_events = isinstance(new_status, str) and not _caller_writes_status_events.get()
+        if not leaves_events and not rows_updated.has_listeners(self.model):
             return super().update(**kwargs)
-        rows = list(self.values_list("pk", "owner_id", "team_id"))
-        count = super().update(**kwargs)
-        if count and rows:
-            rows_updated.send(sender=self.model, rows=rows, fields=frozenset(kwargs))
+        if leaves_events:
+            with transaction.atomic(using=self.db):
+                # Locked, so each event's "from" is the status the update replaced.
+                rows = list(self.select_for_update().values_list("pk", "owner_id", "team_id", "status"))
+                count = super().update(**kwargs)
+                DevServerEvent.objects.bulk_create(
+                    DevServerEvent(
+                        devserver_id=pk,
+                        kind=DevServerEvent.Kind.STATUS,
+                        status_from=status,
+                        status_to=new_status,
+                        message=STATUS_SET_BY_UPDATE,
+                    )
+                    for pk, _owner_id, _team_id, status in rows
+                    if status != new_status
+                )
+        else:
+            rows = list(self.values_list("pk", "owner_id", "team_id", "status"))
+            count = super().update(**kwargs)
+        if count and rows and rows_updated.has_listeners(self.model):
+            rows_updated.send(
+                sender=self.model,
+                rows=[(pk, owner_id, team_id) for pk, owner_id, team_id, _status in rows],
+                fields=frozenset(kwargs),
+            )
         return count
 
 
@@ -182,10 +225,14 @@ class DevServer(models.Model):
             # are PostgreSQL's only (SQLite's indexes take no NULLS LAST): migration 0020.
             # The review page's lifetime warnings and failed schedules: the few rows that have them.
             models.Index(
-                fields=["team", "status"], condition=models.Q(lifetime_days__isnull=False), name="devserver_lifetime"
+                fields=["team", "status"],
+                condition=models.Q(lifetime_days__isnull=False),
+                name="devserver_lifetime",
             ),
             models.Index(
-                fields=["team", "status"], condition=~models.Q(schedule_error=""), name="devserver_schedule_error"
+                fields=["team", "status"],
+                condition=~models.Q(schedule_error=""),
+                name="devserver_schedule_error",
             ),
         ]
         constraints = [

@@ -8,7 +8,7 @@ from django.utils import timezone
 from devservers import live
 from devservers.cloud import client_for
 from devservers.history import audit, record_call, record_event
-from devservers.models import DevServer, DevServerEvent
+from devservers.models import DevServer, DevServerEvent, status_events_written_by_caller
 from devservers.provisioning.follow import apply_snapshot
 from devservers.provisioning.lifecycle import LIFECYCLE_ACTIONS, LifecycleAction
 from devservers.provisioning.steps import FOLLOW_FIRST_DELAY, NextStep, Step
@@ -77,13 +77,14 @@ def _already_past(devserver: DevServer, action: LifecycleAction, error: CloudErr
 
 def _restore(devserver: DevServer, action: LifecycleAction, previous_status: str, error: CloudError) -> None:
     with transaction.atomic():
-        restored = DevServer.objects.filter(pk=devserver.pk, status=action.transitional_status).update(
-            status=previous_status,
-            error_code=error.error_code,
-            error_msg=error.error_msg,
-            error_request_id=error.request_id or "",
-            updated_at=timezone.now(),
-        )
+        with status_events_written_by_caller():
+            restored = DevServer.objects.filter(pk=devserver.pk, status=action.transitional_status).update(
+                status=previous_status,
+                error_code=error.error_code,
+                error_msg=error.error_msg,
+                error_request_id=error.request_id or "",
+                updated_at=timezone.now(),
+            )
         if restored:
             record_event(
                 devserver,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from devservers.models import QUEUED, SUBMITTING, DevServer
+from devservers.models import QUEUED, SUBMITTING, DevServer, status_events_written_by_caller
 from modelarts_client import CloudConfig, IamCredentials
 
 # Slack for the worker's own work between calls (database writes, scheduling) and clock skew.
@@ -60,17 +60,18 @@ def take(devserver_id: int, budget: LeaseBudget) -> Lease | None:
     """One winner: a queued row, or one whose holder's lease has run out, gets a fresh token."""
     now = timezone.now()
     token = uuid.uuid4()
-    taken = (
-        DevServer.objects.filter(pk=devserver_id, cloud_id="")
-        .filter(Q(status=QUEUED) | Q(status=SUBMITTING, lease_expires_at__lt=now))
-        .update(
-            status=SUBMITTING,
-            lease_token=token,
-            lease_expires_at=now + budget.whole_flow,
-            next_attempt_at=None,
-            updated_at=now,
+    with status_events_written_by_caller():  # the submit writes QUEUED → SUBMITTING once it holds the row
+        taken = (
+            DevServer.objects.filter(pk=devserver_id, cloud_id="")
+            .filter(Q(status=QUEUED) | Q(status=SUBMITTING, lease_expires_at__lt=now))
+            .update(
+                status=SUBMITTING,
+                lease_token=token,
+                lease_expires_at=now + budget.whole_flow,
+                next_attempt_at=None,
+                updated_at=now,
+            )
         )
-    )
     if not taken:
         return None
     devserver = DevServer.objects.select_related("account").get(pk=devserver_id)

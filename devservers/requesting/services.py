@@ -18,6 +18,7 @@ from devservers.models import (
     DevServerEvent,
     Team,
     erased_password,
+    status_events_written_by_caller,
 )
 from devservers.requesting import rules
 from devservers.requesting.spec import DevServerSpec
@@ -79,9 +80,10 @@ def _decide(
 ) -> DevServer | None:
     """Move a request out of AWAITING_APPROVAL; None when another decision came first."""
     now = timezone.now()
-    decided = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
-        status=status, decided_by=actor, decided_at=now, updated_at=now, **fields
-    )
+    with status_events_written_by_caller():
+        decided = DevServer.objects.filter(pk=devserver_id, status=AWAITING_APPROVAL).update(
+            status=status, decided_by=actor, decided_at=now, updated_at=now, **fields
+        )
     if not decided:
         return None
     devserver = DevServer.objects.get(pk=devserver_id)

@@ -11,14 +11,24 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.utils import timezone
 
 from devservers.costs import aggregates, ledger, ledger_sql
 from devservers.costs.aggregates import cost_groups
-from devservers.models import BilledStretch, BillingTally, DevServer, DevServerEvent, Team
+from devservers.costs.spend import row_costs
+from devservers.models import (
+    BilledStretch,
+    BillingTally,
+    DevServer,
+    DevServerEvent,
+    Team,
+    status_events_written_by_caller,
+)
+from devservers.models.servers import STATUS_SET_BY_UPDATE
 from tests.fixtures.dashboard import stock_user
 from tests.fixtures.world import make_devserver
 
-from .costs_world import CPU_FLAVOR
+from .costs_world import CPU_FLAVOR, price_the_catalogue, with_history
 from .test_costs_aggregates import T0, _hours, history_rows  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +246,39 @@ def test_two_transactions_writing_one_rows_history_at_once_leave_it_counted_once
     hour = {"since": now - datetime.timedelta(hours=1), "now": now, "until": now}
     found = ledger.ledger_lines(BillingTally.objects.filter(team=team), (), **hour)
     assert [line.billing_now for line in found] == [0]
+
+
+def test_a_status_set_by_an_update_outside_the_services_leaves_its_event_so_billing_stops_there(
+    account, team, owner
+):
+    """A management command or a shell stopping servers with QuerySet.update: each row whose status
+    moved gets its event (from what it was), so it bills until then and no longer; the services' own
+    updates, which write their events themselves, get no second one."""
+    price_the_catalogue()
+    made_at = timezone.now() - datetime.timedelta(hours=4)
+    running = [
+        with_history(
+            make_devserver(owner, account, team=team, name=f"run-{index}", status="RUNNING"),
+            made_at,
+            [(0, "CREATING", "RUNNING")],
+        )
+        for index in range(2)
+    ]
+    already = make_devserver(owner, account, team=team, name="already", status="STOPPED")
+
+    assert DevServer.objects.filter(team=team).update(status="STOPPED") == 3
+    stopped_at = timezone.now()
+
+    for row in running:
+        event = DevServerEvent.objects.filter(devserver=row, kind="status").latest("created_at")
+        assert (event.status_from, event.status_to) == ("RUNNING", "STOPPED")
+        assert event.message == STATUS_SET_BY_UPDATE
+        row.refresh_from_db()
+        billed = row_costs([row], since=made_at, now=stopped_at + datetime.timedelta(hours=3))[row.pk]
+        assert Decimal("3.99") < billed.billed_hours < Decimal("4.01") and not billed.billing_now
+    assert not DevServerEvent.objects.filter(devserver=already).exists()  # its status did not move
+    assert not _drifts()
+
+    with status_events_written_by_caller():  # as a service does, writing its own event after
+        DevServer.objects.filter(pk=already.pk).update(status="STARTING")
+    assert not DevServerEvent.objects.filter(devserver=already).exists()
