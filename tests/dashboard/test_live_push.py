@@ -289,7 +289,9 @@ def test_the_pages_of_one_audience_share_one_render_each_with_its_own_csrf_token
         DevServer.objects.filter(pk=row.pk).update(status="STOPPED")
 
     # The same change published twice, the row stopped in between: the second is rendered anew.
-    sent, again = asyncio.run(_sent(pages, change, [lambda: None, stop]))
+    # A loop of its own, in a thread of its own: the browser tests' Playwright keeps one running in this one.
+    with ThreadPoolExecutor(max_workers=1) as loop_thread:
+        sent, again = loop_thread.submit(asyncio.run, _sent(pages, change, [lambda: None, stop])).result()
 
     assert all(f'id="devserver-{row.pk}" data-status="RUNNING"' in html for html in sent)
     assert all(f'id="devserver-{row.pk}" data-status="STOPPED"' in html for html in again)
