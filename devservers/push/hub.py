@@ -47,9 +47,6 @@ class SharedRenders:
         # A stream whose page closed is cancelled; the render goes on for the others.
         return await asyncio.shield(shared)
 
-    def __len__(self) -> int:
-        return len(self._renders)
-
 
 class Hub:
     def __init__(self) -> None:
