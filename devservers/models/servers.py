@@ -54,7 +54,8 @@ class DevServerQuerySet(models.QuerySet):
         if leaves_events:
             with transaction.atomic(using=self.db):
                 # Locked, so each event's "from" is the status the update replaced.
-                rows = list(self.select_for_update().values_list("pk", "owner_id", "team_id", "status"))
+                locked = self.select_for_update(of=("self",))  # not the joined tables a filter may bring
+                rows = list(locked.values_list("pk", "owner_id", "team_id", "status"))
                 count = super().update(**kwargs)
                 DevServerEvent.objects.bulk_create(
                     DevServerEvent(

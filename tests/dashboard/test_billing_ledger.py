@@ -42,7 +42,9 @@ def _window(since: float, now: float) -> dict[str, datetime.datetime]:
 
 
 def _by_group(lines: list) -> dict[tuple, object]:
-    return {(line.keys, line.flavor, line.charging_mode, line.period_type, line.currency): line for line in lines}
+    return {
+        (line.keys, line.flavor, line.charging_mode, line.period_type, line.currency): line for line in lines
+    }
 
 
 def _assert_same_figures(found: list[ledger.BilledLine], rows: list[ledger.BilledLine]) -> None:
@@ -82,13 +84,17 @@ def test_a_fold_changes_no_figure_and_leaves_one_row_per_key_each_side_of_the_mo
     assert BillingTally.objects.filter(last_at__lte=july - datetime.timedelta(minutes=1)).count() == written
     # A window that starts inside the folded time cannot be answered (the rows answer instead); one
     # that holds all of it can.
-    assert ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **_window(2, 5.5)) is None
+    assert (
+        ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **_window(2, 5.5)) is None
+    )
     _assert_same_figures(
         ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **_window(-1, 6)),
         aggregates._sql_tally(history_rows, ("owner_id",), **_window(-1, 6)),
     )
     july_window = {"since": datetime.datetime(2026, 7, 1, tzinfo=datetime.UTC), "now": july, "until": july}
-    assert ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **july_window) is not None
+    assert (
+        ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **july_window) is not None
+    )
     _assert_same_figures(
         ledger.ledger_lines(BillingTally.objects.filter(team=team), ("owner_id",), **july_window),
         aggregates._sql_tally(history_rows, ("owner_id",), **july_window),
@@ -121,12 +127,16 @@ def test_every_kind_of_write_keeps_the_ledger_equal_to_the_status_events(account
         now = datetime.datetime.now(datetime.UTC)
         window = {"since": now - datetime.timedelta(days=40), "now": now, "until": now}
         found = ledger.ledger_lines(BillingTally.objects.all(), ("team_id", "owner_id"), **window)
-        _assert_same_figures(found, aggregates._sql_tally(DevServer.objects.all(), ("team_id", "owner_id"), **window))
+        _assert_same_figures(
+            found, aggregates._sql_tally(DevServer.objects.all(), ("team_id", "owner_id"), **window)
+        )
 
     first = make_devserver(alice, account, team=red, name="one", status="CREATING")
     check("create")
     DevServer.objects.bulk_create(
-        DevServer(owner=bob, account=account, team=blue, name=f"bulk-{index}", status=status, flavor="Si2.large.4")
+        DevServer(
+            owner=bob, account=account, team=blue, name=f"bulk-{index}", status=status, flavor="Si2.large.4"
+        )
         for index, status in enumerate(["QUEUED", "RUNNING", "RUNNING", "STOPPED"])
     )
     check("bulk_create")
@@ -139,7 +149,9 @@ def test_every_kind_of_write_keeps_the_ledger_equal_to_the_status_events(account
     hour_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
     DevServerEvent.objects.filter(devserver=first).update(created_at=hour_ago)
     check("QuerySet.update of the events' times")
-    DevServer.objects.filter(name__startswith="bulk-").update(created_at=hour_ago - datetime.timedelta(days=3))
+    DevServer.objects.filter(name__startswith="bulk-").update(
+        created_at=hour_ago - datetime.timedelta(days=3)
+    )
     check("QuerySet.update of the rows' times")
     assert DevServer.objects.filter(team=blue, status="RUNNING").update(status="STOPPED") == 2
     check("QuerySet.update of a status, rows with no event")
@@ -282,3 +294,20 @@ def test_a_status_set_by_an_update_outside_the_services_leaves_its_event_so_bill
     with status_events_written_by_caller():  # as a service does, writing its own event after
         DevServer.objects.filter(pk=already.pk).update(status="STARTING")
     assert not DevServerEvent.objects.filter(devserver=already).exists()
+
+
+def test_an_update_of_the_status_through_a_filter_on_a_joined_table_locks_only_the_servers(
+    account, team, owner
+):
+    """FOR UPDATE may not lock the nullable side of an outer join: only the servers' rows are locked."""
+    make_devserver(owner, account, team=team, name="joined", status="RUNNING")
+    make_devserver(None, account, name="ownerless", status="RUNNING")
+
+    moved = (
+        DevServer.objects.exclude(owner__username="nobody")
+        .exclude(team__name="other")
+        .update(status="STOPPED")
+    )
+
+    assert moved == 2
+    assert DevServerEvent.objects.filter(kind="status", status_to="STOPPED").count() == 2
