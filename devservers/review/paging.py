@@ -4,7 +4,6 @@ first page, one past the end the last; a count the page already has is not asked
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import QueryDict
-from django.urls import reverse
 
 
 class _CountedPaginator(Paginator):
@@ -19,14 +18,13 @@ class _CountedPaginator(Paginator):
         return self._known_count
 
 
-def review_address(filters: QueryDict, *, page: str | None, pending_page: int | str | None) -> str:
-    """The review page with these (valid) filters, this page of rows and this page of the queue; a
-    first page is left out, and so is a page number that is not one."""
+def filtered_address(path: str, filters: QueryDict, **pages: int | str | None) -> str:
+    """`path` with these (valid) filters and page numbers (`page=`, `pending_page=`): what the address
+    bar shows and where a form leads back to. A first page is left out, and so is a number that is not one."""
     query = filters.copy()
-    for name, number in (("page", page), ("pending_page", pending_page)):
+    for name, number in pages.items():
         if str(number or "").isdigit() and 1 < int(number) < 10**9:
             query[name] = str(int(number))
-    path = reverse("devservers:review")
     return f"{path}?{query.urlencode()}" if query else path
 
 

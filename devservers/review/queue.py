@@ -6,6 +6,7 @@ pushed change that may move them show these; a filter, a sort or a page of rows 
 from datetime import datetime
 
 from django.http import QueryDict
+from django.urls import reverse
 
 from devservers import selectors
 from devservers.costs.budgets import budget_alerts
@@ -13,7 +14,7 @@ from devservers.costs.prices import PriceBook
 from devservers.costs.selectors import pending_costs
 from devservers.review import kept
 from devservers.review.access import ReviewAccess
-from devservers.review.paging import page_of, review_address
+from devservers.review.paging import filtered_address, page_of
 from devservers.review.rows import queued_rows
 from devservers.schedules.selectors import schedule_alerts
 
@@ -37,7 +38,9 @@ def queue_context(
         "pending": pending,
         "pending_costs": pending_costs(pending.object_list, now=now, book=book),
         "query": filters,  # its pager's links keep them
-        "back_url": review_address(filters, page=query.get("page"), pending_page=pending.number),
+        "back_url": filtered_address(
+            reverse("devservers:review"), filters, page=query.get("page"), pending_page=pending.number
+        ),
         # No email or notification system yet: the team's admins are told here.
         "budget_alerts": budget_alerts(reviewer.teams(), now=now, book=book),
         "lifetime_ending": schedules.lifetime_ending,

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from devservers.costs.selectors import cost_totals
 from devservers.review import exports, kept
 from devservers.review.access import ReviewAccess, review_access
 from devservers.review.filtersets import AuditFilterSet, ReviewFilterSet, valid_query
-from devservers.review.paging import page_of
+from devservers.review.paging import filtered_address, page_of
 from devservers.review.queue import queue_context
 from devservers.review.rows import shown_rows
 from devservers.review.sorting import sort_headers
@@ -39,15 +39,8 @@ def _page_or_fragment(request: HttpRequest, template_name: str, context: dict) -
     response = render(request, f"{template_name}#results", {**context, "fragment": True})
     if "v" not in request.GET:
         # The address bar shows the filters that apply, without the empty fields the form sent.
-        _push_filters(response, request.path, context["query"], context["page"])
+        push_url(response, filtered_address(request.path, context["query"], page=context["page"].number))
     return response
-
-
-def _push_filters(response: HttpResponse, path: str, query: QueryDict, page: Page) -> None:
-    query = query.copy()
-    if page.number > 1:
-        query["page"] = str(page.number)
-    push_url(response, f"{path}?{query.urlencode()}" if query else path)
 
 
 def _page_notice(requested: str | None, page: Page) -> list[str]:
